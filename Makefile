@@ -1,0 +1,59 @@
+# Appion: `make run` serves the app, `make test` checks it. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup setup-test migrate seed e2e fuzz bench lint format messages clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependencies change.
+$(VENV)/.installed: pyproject.toml $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed
+	@mkdir -p var
+
+setup-test: $(VENV)/.installed-test
+	@mkdir -p var
+
+migrate: setup
+	$(PY) manage.py migrate --noinput -v 0
+
+seed: migrate
+	$(PY) manage.py seed_locations
+	@if $(PY) manage.py help seed_demo >/dev/null 2>&1; then $(PY) manage.py seed_demo --once; fi
+
+run: seed
+	@echo ""
+	@echo "  Appion is running at http://$(HOST):$(PORT)/"
+	@$(PY) manage.py demo_logins 2>/dev/null || true
+	@echo ""
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: setup-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup-test
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+messages: setup
+	$(PY) manage.py makemessages -l bn --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages -l bn --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,228 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        # Email is the login name, matched in any letter case.
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        PATIENT = "patient", _("Patient")
+        DOCTOR = "doctor", _("Doctor")
+        ADMIN = "admin", _("Administrator")
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    mobile = models.CharField(_("mobile number"), max_length=16, unique=True, null=True, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.PATIENT)
+    division = models.ForeignKey(
+        "locations.Division",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("division"),
+    )
+    district = models.ForeignKey(
+        "locations.District",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    thana = models.ForeignKey(
+        "locations.Thana",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("thana"),
+    )
+    photo = models.ImageField(_("profile photo"), upload_to="avatars/", blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_patient(self):
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_doctor(self):
+        return self.role == self.Role.DOCTOR
+
+
+class Specialization(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_bn = models.CharField(_("name in Bengali"), max_length=100)
+
+    class Meta:
+        verbose_name = _("specialization")
+        verbose_name_plural = _("specializations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self):
+        if translation.get_language() == "bn" and self.name_bn:
+            return self.name_bn
+        return self.name
+
+
+class PatientProfile(models.Model):
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+
+    class BloodGroup(models.TextChoices):
+        A_POS = "A+", "A+"
+        A_NEG = "A-", "A−"
+        B_POS = "B+", "B+"
+        B_NEG = "B-", "B−"
+        AB_POS = "AB+", "AB+"
+        AB_NEG = "AB-", "AB−"
+        O_POS = "O+", "O+"
+        O_NEG = "O-", "O−"
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="patient_profile", verbose_name=_("user")
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    blood_group = models.CharField(
+        _("blood group"), max_length=3, choices=BloodGroup.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("patient profile")
+        verbose_name_plural = _("patient profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class DoctorProfile(models.Model):
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="doctor_profile", verbose_name=_("user")
+    )
+    licence_number = models.CharField(_("BMDC licence number"), max_length=20, unique=True)
+    specialization = models.ForeignKey(
+        Specialization,
+        on_delete=models.PROTECT,
+        related_name="doctors",
+        verbose_name=_("specialization"),
+    )
+    qualifications = models.CharField(_("qualifications"), max_length=200, blank=True)
+    experience_years = models.PositiveSmallIntegerField(
+        _("experience (years)"), default=0, validators=[MaxValueValidator(70)]
+    )
+    consultation_fee = models.DecimalField(
+        _("consultation fee (৳)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100000)],
+    )
+    chamber_name = models.CharField(_("chamber name"), max_length=150, blank=True)
+    chamber_address = models.CharField(_("chamber address"), max_length=300, blank=True)
+    chamber_thana = models.ForeignKey(
+        "locations.Thana",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="doctors",
+        verbose_name=_("chamber thana"),
+    )
+    bio = models.TextField(_("about"), max_length=2000, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+
+    class Meta:
+        verbose_name = _("doctor profile")
+        verbose_name_plural = _("doctor profiles")
+        ordering = ["user__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consultation_fee__gte=0, consultation_fee__lte=100000),
+                name="doctor_fee_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(experience_years__lte=70), name="doctor_experience_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def is_verified(self):
+        return self.verified_at is not None

@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualName(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    name_bn = models.CharField(_("name in Bengali"), max_length=100)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.local_name
+
+    @property
+    def local_name(self):
+        """The name in the active language."""
+        if translation.get_language() == "bn" and self.name_bn:
+            return self.name_bn
+        return self.name
+
+
+class Division(BilingualName):
+    class Meta(BilingualName.Meta):
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        constraints = [models.UniqueConstraint(fields=["name"], name="division_unique_name")]
+
+
+class District(BilingualName):
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="districts", verbose_name=_("division")
+    )
+
+    class Meta(BilingualName.Meta):
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        constraints = [
+            models.UniqueConstraint(fields=["division", "name"], name="district_unique_name")
+        ]
+
+
+class Thana(BilingualName):
+    class Kind(models.TextChoices):
+        UPAZILA = "upazila", _("Upazila")
+        METROPOLITAN = "metro", _("Metropolitan thana")
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="thanas", verbose_name=_("district")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.UPAZILA)
+
+    class Meta(BilingualName.Meta):
+        verbose_name = _("thana")
+        verbose_name_plural = _("thanas")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="thana_unique_name")
+        ]

@@ -1,0 +1,9 @@
+from django.http import HttpResponse
+
+
+def district_options(request):
+    return HttpResponse("")
+
+
+def thana_options(request):
+    return HttpResponse("")
