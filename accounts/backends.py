@@ -3,3 +3,12 @@ from django.contrib.auth.backends import ModelBackend
 
 class EmailBackend(ModelBackend):
     """Django's model backend; the manager matches the email in any letter case."""
+
+
+def axes_username(request, credentials):
+    """The login name django-axes counts failures against: the email in lower case, so
+    that changing the letter case does not buy an attacker more attempts."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username")
+    return username.strip().lower() if username else None

@@ -36,6 +36,8 @@ def process_photo(uploaded) -> ContentFile:
                 raise ValidationError(
                     _("The photo is too large (more than 25 megapixels)."), code="too_many_pixels"
                 )
+            if _has_trailing_data(data, probe.format):
+                raise not_an_image
             probe.verify()
         # verify() leaves the image unusable; open again to decode every pixel.
         with Image.open(io.BytesIO(data)) as image:
@@ -50,3 +52,16 @@ def process_photo(uploaded) -> ContentFile:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise not_an_image from None
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+
+
+def _has_trailing_data(data: bytes, image_format: str) -> bool:
+    """True when bytes follow the end of the image: the mark of a polyglot file (an image
+    that is also an HTML page, a ZIP or a script)."""
+    if image_format == "JPEG":
+        return not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+    if image_format == "PNG":
+        return not data.endswith(b"IEND\xaeB`\x82")
+    if image_format == "WEBP":
+        riff_size = int.from_bytes(data[4:8], "little")
+        return len(data) > riff_size + 8 + (riff_size % 2)
+    return True

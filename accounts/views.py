@@ -1,20 +1,106 @@
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.forms import (
+    DoctorProfileForm,
+    DoctorRegistrationForm,
+    EmailChangeForm,
+    PatientProfileForm,
+    PatientRegistrationForm,
+)
+from accounts.models import PatientProfile, User
+
+BACKEND = "accounts.backends.EmailBackend"
 
 
+def _register(request, form_class, register, template_title):
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = register(email=data["email"], password=data["password1"], data=data)
+        except services.AccountError as error:
+            form.add_error(error.field, error.message)
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, _("Welcome to Appion, %(name)s!") % {"name": user.full_name})
+            return redirect("accounts:dashboard")
+    return render(request, "accounts/register.html", {"form": form, "title": template_title})
+
+
+@require_http_methods(["GET", "POST"])
 def register_patient(request):
-    return render(request, "home.html")
+    return _register(
+        request, PatientRegistrationForm, services.register_patient, _("Register as a patient")
+    )
 
 
+@require_http_methods(["GET", "POST"])
 def register_doctor(request):
-    return render(request, "home.html")
+    return _register(
+        request, DoctorRegistrationForm, services.register_doctor, _("Register as a doctor")
+    )
+
+
+def _profile_initial(user):
+    initial = {name: getattr(user, name) for name in services.USER_FIELDS}
+    initial["photo"] = user.photo
+    if user.role == User.Role.PATIENT:
+        profile = PatientProfile.objects.filter(user=user).first()
+        if profile:
+            initial.update({name: getattr(profile, name) for name in services.PATIENT_FIELDS})
+    elif user.role == User.Role.DOCTOR:
+        profile = user.doctor_profile
+        initial.update({name: getattr(profile, name) for name in services.DOCTOR_FIELDS})
+    return initial
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request):
-    return render(request, "home.html")
+    user = request.user
+    form_class = DoctorProfileForm if user.role == User.Role.DOCTOR else PatientProfileForm
+    form = form_class(
+        request.POST or None, request.FILES or None, initial=_profile_initial(user), user=user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=user, data=form.cleaned_data)
+        except services.AccountError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_email(request):
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_email(user=request.user, email=form.cleaned_data["email"])
+        except services.AccountError as error:
+            form.add_error(error.field, error.message)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your email address has been changed."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/email_change.html", {"form": form})
 
 
 @login_required
 def dashboard(request):
-    return render(request, "home.html")
+    """Each role's landing page after login; the patient, doctor and staff pages of later
+    issues take its place."""
+    user = request.user
+    role = "staff" if user.is_staff else user.role
+    return render(request, "accounts/dashboard.html", {"role": role})

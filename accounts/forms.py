@@ -1,0 +1,279 @@
+"""Forms for registration, login and profiles. They parse and validate; the writes happen
+in accounts.services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.mobile import normalize_mobile
+from accounts.models import DoctorProfile, PatientProfile, Specialization, User
+from accounts.photos import process_photo
+from locations.forms import LocationFieldsMixin
+
+
+class MobileField(forms.CharField):
+    """A Bangladeshi mobile number in any usual spelling, cleaned to +8801XXXXXXXXX."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("help_text", _("e.g. 01712345678"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        return normalize_mobile(value)
+
+
+class PhotoField(forms.FileField):
+    """An uploaded photo, judged by its content and re-encoded (see accounts.photos)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Profile photo"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("JPEG, PNG or WebP, at most 5 MB."))
+        kwargs.setdefault(
+            "widget", forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        data = super().clean(data, initial)
+        if not data or data is initial:
+            return data
+        return process_photo(data)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class UserFieldsForm(LocationFieldsMixin, forms.Form):
+    """The fields every user has: name, mobile, location and photo."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    mobile = MobileField()
+    photo = PhotoField()
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if len(name) < 2:
+            raise ValidationError(_("Enter your full name."), code="short")
+        return name
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"]
+        if not mobile:
+            return mobile
+        taken = User.objects.filter(mobile=mobile)
+        if self.user is not None:
+            taken = taken.exclude(pk=self.user.pk)
+        if taken.exists():
+            raise ValidationError(
+                _("This mobile number is already registered with another account."),
+                code="mobile_taken",
+            )
+        return mobile
+
+
+class PatientFieldsForm(UserFieldsForm):
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        required=False,
+        choices=[("", _("Prefer not to say")), *PatientProfile.Gender.choices],
+    )
+    blood_group = forms.ChoiceField(
+        label=_("Blood group"),
+        required=False,
+        choices=[("", _("Don't know")), *PatientProfile.BloodGroup.choices],
+    )
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born is None:
+            return born
+        today = timezone.localdate()
+        if born > today:
+            raise ValidationError(_("The date of birth cannot be in the future."), code="future")
+        if born.year < today.year - 120:
+            raise ValidationError(_("Enter a real date of birth."), code="too_old")
+        return born
+
+
+class DoctorFieldsForm(UserFieldsForm):
+    location_required = True
+
+    licence_number = forms.CharField(
+        label=_("BMDC licence number"),
+        max_length=20,
+        help_text=_("As on your BMDC registration, e.g. A-12345."),
+    )
+    specialization = forms.ModelChoiceField(
+        label=_("Specialization"), queryset=Specialization.objects.all()
+    )
+    qualifications = forms.CharField(
+        label=_("Qualifications"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. MBBS, FCPS (Medicine)"),
+    )
+    experience_years = forms.IntegerField(
+        label=_("Experience (years)"), min_value=0, max_value=70, initial=0
+    )
+    consultation_fee = forms.DecimalField(
+        label=_("Consultation fee (৳)"),
+        min_value=Decimal(0),
+        max_value=Decimal(100000),
+        max_digits=8,
+        decimal_places=2,
+    )
+    chamber_name = forms.CharField(label=_("Chamber name"), max_length=150, required=False)
+    chamber_address = forms.CharField(label=_("Chamber address"), max_length=300)
+    bio = forms.CharField(
+        label=_("About you"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_licence_number(self):
+        licence = " ".join(self.cleaned_data["licence_number"].split()).upper()
+        if len(licence) < 3:
+            raise ValidationError(_("Enter your BMDC licence number."), code="short")
+        taken = DoctorProfile.objects.filter(licence_number__iexact=licence)
+        if self.user is not None:
+            taken = taken.exclude(user=self.user)
+        if taken.exists():
+            raise ValidationError(
+                _("A doctor with this licence number is already registered."),
+                code="licence_taken",
+            )
+        return licence
+
+
+class RegistrationMixin(forms.Form):
+    """Email and password, for the registration forms."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "At least 8 characters, with an upper-case letter, a digit and a special character."
+        ),
+    )
+    password2 = forms.CharField(
+        label=_("Confirm password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    field_order = ["full_name", "email", "mobile", "password1", "password2"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                _("An account with this email address already exists. Log in instead?"),
+                code="email_taken",
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif password1:
+            candidate = User(
+                email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or ""
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class PatientRegistrationForm(RegistrationMixin, PatientFieldsForm):
+    pass
+
+
+class DoctorRegistrationForm(RegistrationMixin, DoctorFieldsForm):
+    pass
+
+
+class PatientProfileForm(PatientFieldsForm):
+    pass
+
+
+class DoctorProfileForm(DoctorFieldsForm):
+    pass
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label=_("New email address"), max_length=254)
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if email == self.user.email.lower():
+            raise ValidationError(_("This is already your email address."), code="same")
+        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+            raise ValidationError(
+                _("Another account already uses this email address."), code="email_taken"
+            )
+        return email
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your current password is not correct."), code="wrong")
+        return password
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, labelled for email login."""
+
+    username = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The email address or the password is not correct."),
+    }

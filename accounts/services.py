@@ -1,0 +1,149 @@
+"""Writes on accounts: registration, profile edits, email change. Each runs in one
+transaction; a replaced photo file is removed only after the transaction commits."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import DoctorProfile, PatientProfile, User
+
+USER_FIELDS = ("full_name", "mobile", "division", "district", "thana")
+PATIENT_FIELDS = ("date_of_birth", "gender", "blood_group")
+DOCTOR_FIELDS = (
+    "licence_number",
+    "specialization",
+    "qualifications",
+    "experience_years",
+    "consultation_fee",
+    "chamber_name",
+    "chamber_address",
+    "bio",
+)
+
+
+class AccountError(Exception):
+    """A write was refused; the message is safe to show to the user."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _pick(data, names):
+    return {name: data[name] for name in names if name in data}
+
+
+def _create_user(*, role, email, password, data):
+    user = User(email=email.strip().lower(), role=role, **_pick(data, USER_FIELDS))
+    user.set_password(password)
+    if data.get("photo"):
+        user.photo.save(data["photo"].name, data["photo"], save=False)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two sign-ups with the same email or mobile at once: the database keeps one.
+        if user.photo:
+            user.photo.delete(save=False)
+        raise AccountError(
+            _("An account with this email address or mobile number already exists."),
+            field="email",
+        ) from None
+    return user
+
+
+@transaction.atomic
+def register_patient(*, email, password, data):
+    """Create a patient and their profile. `data` holds the cleaned fields of
+    PatientRegistrationForm. Raises AccountError when the email or mobile is taken."""
+    user = _create_user(role=User.Role.PATIENT, email=email, password=password, data=data)
+    PatientProfile.objects.create(user=user, **_pick(data, PATIENT_FIELDS))
+    return user
+
+
+@transaction.atomic
+def register_doctor(*, email, password, data):
+    """Create a doctor (not yet verified) and their profile; the chamber lies in the
+    chosen thana. Raises AccountError when the email, mobile or licence is taken."""
+    user = _create_user(role=User.Role.DOCTOR, email=email, password=password, data=data)
+    try:
+        with transaction.atomic():
+            DoctorProfile.objects.create(
+                user=user, chamber_thana=data.get("thana"), **_pick(data, DOCTOR_FIELDS)
+            )
+    except IntegrityError:
+        if user.photo:
+            user.photo.delete(save=False)
+        raise AccountError(
+            _("A doctor with this licence number is already registered."),
+            field="licence_number",
+        ) from None
+    return user
+
+
+def _replace_photo(user, photo):
+    """photo: a new file, False to remove the photo, None to keep it."""
+    if photo is None:
+        return
+    old_name = user.photo.name
+    storage = user.photo.storage
+    if photo is False:
+        user.photo = ""
+    else:
+        user.photo.save(photo.name, photo, save=False)
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+
+
+@transaction.atomic
+def update_profile(*, user, data):
+    """Save the user's own fields and their role profile from a cleaned profile form.
+    For a doctor, a changed licence number clears the verification: an administrator
+    must check the new one."""
+    for name, value in _pick(data, USER_FIELDS).items():
+        setattr(user, name, value)
+    _replace_photo(user, data.get("photo"))
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise AccountError(
+            _("This mobile number is already registered with another account."), field="mobile"
+        ) from None
+
+    if user.role == User.Role.PATIENT:
+        profile, _created = PatientProfile.objects.get_or_create(user=user)
+        for name, value in _pick(data, PATIENT_FIELDS).items():
+            setattr(profile, name, value)
+        profile.save()
+    elif user.role == User.Role.DOCTOR:
+        profile = user.doctor_profile
+        if data.get("licence_number") and data["licence_number"] != profile.licence_number:
+            profile.verified_at = None
+            profile.verified_by = None
+        for name, value in _pick(data, DOCTOR_FIELDS).items():
+            setattr(profile, name, value)
+        profile.chamber_thana = data.get("thana")
+        try:
+            with transaction.atomic():
+                profile.save()
+        except IntegrityError:
+            raise AccountError(
+                _("A doctor with this licence number is already registered."),
+                field="licence_number",
+            ) from None
+    return user
+
+
+@transaction.atomic
+def change_email(*, user, email):
+    """Change the login email (the form has checked the current password)."""
+    user.email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "updated_at"])
+    except IntegrityError:
+        raise AccountError(
+            _("Another account already uses this email address."), field="email"
+        ) from None
+    return user

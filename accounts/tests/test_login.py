@@ -1,0 +1,139 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    DoctorProfileFactory,
+    PatientFactory,
+    StaffFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LOGIN_URL = "/accounts/login/"
+
+
+def test_login_by_email_in_any_letter_case(client):
+    PatientFactory(email="rahim@example.com")
+    response = client.post(
+        LOGIN_URL, {"username": "RAHIM@Example.COM", "password": DEFAULT_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:dashboard")
+    assert client.get(reverse("accounts:dashboard")).status_code == 200
+
+
+def test_wrong_password_shows_a_message(client):
+    PatientFactory(email="rahim@example.com")
+    response = client.post(LOGIN_URL, {"username": "rahim@example.com", "password": "nope"})
+
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "factory, text",
+    [
+        (PatientFactory, "Find a doctor"),
+        (lambda: DoctorProfileFactory().user, "Your chamber"),
+        (StaffFactory, "Open the admin"),
+    ],
+)
+def test_each_role_lands_on_its_own_dashboard(client, factory, text):
+    user = factory()
+    response = client.post(
+        LOGIN_URL, {"username": user.email, "password": DEFAULT_PASSWORD}, follow=True
+    )
+    assert text in response.content.decode()
+
+
+def test_safe_next_is_honoured_and_unsafe_next_ignored(client):
+    user = PatientFactory()
+    credentials = {"username": user.email, "password": DEFAULT_PASSWORD}
+
+    response = client.post(LOGIN_URL, {**credentials, "next": "/accounts/profile/"})
+    assert response.url == "/accounts/profile/"
+
+    client.post("/accounts/logout/")
+    response = client.post(LOGIN_URL, {**credentials, "next": "https://evil.example.com/"})
+    assert response.url == reverse("accounts:dashboard")
+
+
+def test_five_failures_lock_the_account_from_that_address(client):
+    user = PatientFactory(email="rahim@example.com")
+    for spelling in ["rahim@example.com", "RAHIM@example.com"] * 2 + ["Rahim@Example.com"]:
+        client.post(LOGIN_URL, {"username": spelling, "password": "wrong"})
+
+    response = client.post(LOGIN_URL, {"username": user.email, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code in (403, 429)
+    assert "locked for 15 minutes" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_by_get_is_refused_and_post_logs_out(client):
+    client.force_login(PatientFactory())
+
+    assert client.get("/accounts/logout/").status_code == 405
+    assert "_auth_user_id" in client.session
+
+    client.post("/accounts/logout/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_says_the_same_for_known_and_unknown_emails(client):
+    PatientFactory(email="rahim@example.com")
+
+    known = client.post("/accounts/password/reset/", {"email": "rahim@example.com"}, follow=True)
+    unknown = client.post("/accounts/password/reset/", {"email": "who@example.com"}, follow=True)
+
+    assert (
+        known.redirect_chain == unknown.redirect_chain == [("/accounts/password/reset/sent/", 302)]
+    )
+    assert "If an account exists" in known.content.decode()
+    assert "If an account exists" in unknown.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["rahim@example.com"]
+
+
+def test_password_reset_link_sets_a_new_password(client):
+    user = PatientFactory(email="rahim@example.com")
+    client.post("/accounts/password/reset/", {"email": "rahim@example.com"})
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)[1]
+
+    form_page = client.get(link, follow=True)
+    set_url = form_page.redirect_chain[-1][0]
+    response = client.post(
+        set_url, {"new_password1": "Padma#River7", "new_password2": "Padma#River7"}
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Padma#River7")
+
+
+def test_password_change_applies_the_policy(client):
+    user = PatientFactory()
+    client.force_login(user)
+
+    weak = client.post(
+        "/accounts/password/change/",
+        {"old_password": DEFAULT_PASSWORD, "new_password1": "padma", "new_password2": "padma"},
+    )
+    assert weak.status_code == 200
+    strong = client.post(
+        "/accounts/password/change/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "Padma#River7",
+            "new_password2": "Padma#River7",
+        },
+    )
+    assert strong.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Padma#River7")

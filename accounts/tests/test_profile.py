@@ -1,0 +1,131 @@
+import pytest
+
+from accounts.tests.factories import DEFAULT_PASSWORD, DoctorProfileFactory, PatientFactory
+from locations.tests.factories import ThanaFactory
+
+pytestmark = pytest.mark.django_db
+
+PROFILE_URL = "/accounts/profile/"
+
+
+def test_profile_needs_login(client):
+    response = client.get(PROFILE_URL)
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=/accounts/profile/")
+
+
+def test_patient_edits_profile(client):
+    user = PatientFactory()
+    thana = ThanaFactory()
+    client.force_login(user)
+
+    response = client.post(
+        PROFILE_URL,
+        {
+            "full_name": "Rahim Uddin Ahmed",
+            "mobile": "+880 1812-345678",
+            "division": thana.district.division_id,
+            "district": thana.district_id,
+            "thana": thana.pk,
+            "date_of_birth": "1985-01-31",
+            "gender": "male",
+            "blood_group": "O+",
+        },
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.full_name == "Rahim Uddin Ahmed"
+    assert user.mobile == "+8801812345678"
+    assert user.thana == thana
+    assert user.patient_profile.blood_group == "O+"
+
+
+def test_profile_with_bad_mobile_changes_nothing(client):
+    user = PatientFactory(full_name="Rahim Uddin")
+    client.force_login(user)
+
+    response = client.post(PROFILE_URL, {"full_name": "Someone Else", "mobile": "12345"})
+
+    assert response.status_code == 200
+    assert "mobile" in response.context["form"].errors
+    user.refresh_from_db()
+    assert user.full_name == "Rahim Uddin"
+
+
+def doctor_post(profile, **overrides):
+    user = profile.user
+    thana = profile.chamber_thana or ThanaFactory()
+    data = {
+        "full_name": user.full_name,
+        "mobile": user.mobile,
+        "division": thana.district.division_id,
+        "district": thana.district_id,
+        "thana": thana.pk,
+        "licence_number": profile.licence_number,
+        "specialization": profile.specialization_id,
+        "qualifications": "MBBS",
+        "experience_years": "5",
+        "consultation_fee": "1000",
+        "chamber_address": "Road 27, Dhanmondi",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_doctor_fee_change_keeps_verification(client):
+    profile = DoctorProfileFactory()
+    client.force_login(profile.user)
+
+    response = client.post(PROFILE_URL, doctor_post(profile, consultation_fee="1200"))
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert str(profile.consultation_fee) == "1200.00"
+    assert profile.is_verified
+
+
+def test_changing_the_licence_number_clears_verification(client):
+    profile = DoctorProfileFactory()
+    client.force_login(profile.user)
+
+    client.post(PROFILE_URL, doctor_post(profile, licence_number="b-99999"))
+
+    profile.refresh_from_db()
+    assert profile.licence_number == "B-99999"
+    assert not profile.is_verified
+
+
+def test_email_change_needs_the_current_password(client):
+    user = PatientFactory(email="old@example.com")
+    client.force_login(user)
+
+    wrong = client.post(
+        "/accounts/profile/email/", {"email": "new@example.com", "current_password": "x"}
+    )
+    assert "current_password" in wrong.context["form"].errors
+    user.refresh_from_db()
+    assert user.email == "old@example.com"
+
+    right = client.post(
+        "/accounts/profile/email/",
+        {"email": "New@Example.com", "current_password": DEFAULT_PASSWORD},
+    )
+    assert right.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
+
+
+def test_email_change_to_a_taken_address_is_refused(client):
+    PatientFactory(email="taken@example.com")
+    user = PatientFactory(email="old@example.com")
+    client.force_login(user)
+
+    response = client.post(
+        "/accounts/profile/email/",
+        {"email": "TAKEN@example.com", "current_password": DEFAULT_PASSWORD},
+    )
+
+    assert "email" in response.context["form"].errors
+    user.refresh_from_db()
+    assert user.email == "old@example.com"

@@ -1,0 +1,31 @@
+import factory
+
+from locations.models import District, Division, Thana
+
+
+class DivisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Division
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Division {n}")
+    name_bn = factory.Sequence(lambda n: f"বিভাগ {n}")
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    division = factory.SubFactory(DivisionFactory)
+    name = factory.Sequence(lambda n: f"District {n}")
+    name_bn = factory.Sequence(lambda n: f"জেলা {n}")
+
+
+class ThanaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Thana
+
+    district = factory.SubFactory(DistrictFactory)
+    name = factory.Sequence(lambda n: f"Thana {n}")
+    name_bn = factory.Sequence(lambda n: f"থানা {n}")
+    kind = Thana.Kind.UPAZILA

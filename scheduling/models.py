@@ -1,0 +1,241 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import DoctorProfile
+
+
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday() numbering; the clinic week starts on Saturday in the UI.
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+# Saturday first, as a Bangladeshi week runs.
+WEEK_ORDER = [5, 6, 0, 1, 2, 3, 4]
+
+
+class ScheduleSettings(models.Model):
+    """A doctor's booking rules. Created with the defaults when first needed."""
+
+    doctor = models.OneToOneField(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="schedule_settings",
+        verbose_name=_("doctor"),
+    )
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"),
+        default=60,
+        validators=[MinValueValidator(10), MaxValueValidator(120)],
+    )
+    booking_window_days = models.PositiveSmallIntegerField(
+        _("booking window (days ahead)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=120,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+    )
+    cancellation_cutoff_minutes = models.PositiveIntegerField(
+        _("cancellation cut-off (minutes before)"),
+        default=180,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+    )
+    auto_confirm = models.BooleanField(_("confirm bookings automatically"), default=False)
+
+    class Meta:
+        verbose_name = _("schedule settings")
+        verbose_name_plural = _("schedule settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=10, slot_minutes__lte=120),
+                name="schedule_slot_minutes_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(booking_window_days__gte=1, booking_window_days__lte=365),
+                name="schedule_window_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.doctor)
+
+    @property
+    def slot_length(self):
+        return timedelta(minutes=self.slot_minutes)
+
+
+class ChamberHours(models.Model):
+    """One time range of a weekday in which the doctor sees patients."""
+
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="chamber_hours",
+        verbose_name=_("doctor"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("chamber hours")
+        verbose_name_plural = _("chamber hours")
+        ordering = ["doctor", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="hours_end_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="hours_weekday_valid"),
+            models.UniqueConstraint(
+                fields=["doctor", "weekday", "start"], name="hours_unique_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """Days on which the doctor sees nobody (leave, travel, a holiday)."""
+
+    doctor = models.ForeignKey(
+        DoctorProfile, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("doctor")
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        ordering = ["doctor", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="time_off_end_after_start",
+            ),
+        ]
+        # The free-slot computation reads a doctor's leave overlapping a date range.
+        indexes = [models.Index(fields=["doctor", "end_date"], name="time_off_doctor_end")]
+
+    def __str__(self):
+        return f"{self.start_date} – {self.end_date}"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # Statuses that hold a slot: two of these may never overlap for a doctor or a patient.
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.COMPLETED)
+
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("doctor"),
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("patient"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    serial = models.PositiveSmallIntegerField(
+        _("serial"), help_text=_("The slot's position in that day's chamber hours; 1 is first.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    fee = models.DecimalField(
+        _("fee (৳)"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("The doctor's fee when the appointment was booked."),
+    )
+    symptoms = models.TextField(_("symptoms"), max_length=1000, blank=True)
+    notes = models.TextField(_("notes for the doctor"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["-start"]
+        # On PostgreSQL, migration 0003 adds exclusion constraints: no two active
+        # appointments of one doctor, or of one patient, overlap in time.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="appointment_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee__gte=0), name="appointment_fee_not_negative"
+            ),
+        ]
+        indexes = [
+            # Free slots, the agenda and the doctor's report: a doctor's appointments by time.
+            models.Index(fields=["doctor", "start"], name="appointment_doctor_start"),
+            # My appointments: a patient's appointments by time.
+            models.Index(fields=["patient", "start"], name="appointment_patient_start"),
+            # Reports and the admin's status filter with its default ordering.
+            models.Index(fields=["status", "start"], name="appointment_status_start"),
+            models.Index(fields=["-start"], name="appointment_start_desc"),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.start)
+        return f"{self.doctor} · {local:%Y-%m-%d %H:%M} · #{self.serial}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+
+class AppointmentEvent(models.Model):
+    """One step of an appointment's history: its creation or a change of status."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="events", verbose_name=_("appointment")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_status = models.CharField(
+        _("from"), max_length=10, choices=Appointment.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=10, choices=Appointment.Status.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+        ordering = ["appointment", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -1,0 +1,206 @@
+"""Reads that carry the scheduling rules. Free slots are computed here and only here:
+the doctor page, the slot list, the booking form and the directory all ask these
+functions."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from scheduling.models import Appointment, ChamberHours, ScheduleSettings, TimeOff
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # aware, in the site's time zone (Asia/Dhaka)
+    end: datetime
+    serial: int  # position in the day's chamber hours, 1 for the first slot
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.start)
+
+
+def business_hours() -> tuple[time, time]:
+    """The site's opening hours (APPION_BUSINESS_HOURS, e.g. "08:00-18:00")."""
+    opening, closing = settings.APPION_BUSINESS_HOURS.split("-")
+    return time.fromisoformat(opening.strip()), time.fromisoformat(closing.strip())
+
+
+def settings_for(doctor) -> ScheduleSettings:
+    """The doctor's schedule settings; unsaved defaults when they have none yet."""
+    try:
+        return doctor.schedule_settings
+    except ScheduleSettings.DoesNotExist:
+        return ScheduleSettings(doctor=doctor)
+
+
+def day_grid(hours, day: date, slot_minutes: int) -> list[Slot]:
+    """Every slot of `day` in the given chamber hours (of that weekday), in time order,
+    numbered by serial. Slots are whole: a range's remainder shorter than a slot is not
+    one. Ranges are clipped to the site's business hours."""
+    tz = timezone.get_default_timezone()
+    opening, closing = business_hours()
+    length = timedelta(minutes=slot_minutes)
+    slots = []
+    for hour_range in sorted(hours, key=lambda h: h.start):
+        start = datetime.combine(day, max(hour_range.start, opening), tzinfo=tz)
+        end = datetime.combine(day, min(hour_range.end, closing), tzinfo=tz)
+        while start + length <= end:
+            slots.append(Slot(start=start, end=start + length, serial=len(slots) + 1))
+            start += length
+    return slots
+
+
+def bookable_dates(schedule: ScheduleSettings, today: date | None = None) -> tuple[date, date]:
+    """First and last day a patient may book (today .. today + booking window)."""
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=schedule.booking_window_days)
+
+
+def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None):
+    """Free slots of several doctors from date_from to date_to (inclusive), as
+    {doctor_id: {date: [Slot, ...]}}; days without free slots are left out.
+
+    A slot is free when it lies on the doctor's slot grid inside chamber hours and the
+    business hours, is not on a day of time off, starts no sooner than the minimum notice
+    and no later than the booking window allows, and overlaps no active (pending,
+    confirmed, completed) appointment. Four queries whatever the number of doctors,
+    days or appointments (one when the doctors' settings were prefetched)."""
+    now = now or timezone.now()
+    doctors = list(doctors)
+    if not doctors or date_to < date_from:
+        return {}
+    ids = [doctor.pk for doctor in doctors]
+    tz = timezone.get_default_timezone()
+
+    schedules = {s.doctor_id: s for s in ScheduleSettings.objects.filter(doctor_id__in=ids)}
+    hours = defaultdict(lambda: defaultdict(list))
+    for hour_range in ChamberHours.objects.filter(doctor_id__in=ids):
+        hours[hour_range.doctor_id][hour_range.weekday].append(hour_range)
+    leave_days = defaultdict(set)
+    for leave in TimeOff.objects.filter(
+        doctor_id__in=ids, start_date__lte=date_to, end_date__gte=date_from
+    ).only("doctor_id", "start_date", "end_date"):
+        day = max(leave.start_date, date_from)
+        while day <= min(leave.end_date, date_to):
+            leave_days[leave.doctor_id].add(day)
+            day += timedelta(days=1)
+    taken = defaultdict(list)
+    window_start = datetime.combine(date_from, time.min, tzinfo=tz)
+    window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+    for doctor_id, start, end in Appointment.objects.filter(
+        doctor_id__in=ids,
+        status__in=Appointment.ACTIVE_STATUSES,
+        start__lt=window_end,
+        end__gt=window_start,
+    ).values_list("doctor_id", "start", "end"):
+        taken[doctor_id].append((start, end))
+
+    result = {}
+    for doctor in doctors:
+        schedule = schedules.get(doctor.pk) or ScheduleSettings(doctor_id=doctor.pk)
+        earliest = now + timedelta(minutes=schedule.min_notice_minutes)
+        first_day, last_day = bookable_dates(schedule, timezone.localdate(now))
+        busy = sorted(taken[doctor.pk])
+        by_day = {}
+        day = max(date_from, first_day)
+        while day <= min(date_to, last_day):
+            weekday_hours = hours[doctor.pk].get(day.weekday())
+            if weekday_hours and day not in leave_days[doctor.pk]:
+                free = [
+                    slot
+                    for slot in day_grid(weekday_hours, day, schedule.slot_minutes)
+                    if slot.start >= earliest
+                    and not any(start < slot.end and end > slot.start for start, end in busy)
+                ]
+                if free:
+                    by_day[day] = free
+            day += timedelta(days=1)
+        result[doctor.pk] = by_day
+    return result
+
+
+def free_slots(doctor, date_from: date, date_to: date, *, now=None) -> dict[date, list[Slot]]:
+    """Free slots of one doctor, {date: [Slot, ...]}; see free_slots_for_doctors."""
+    return free_slots_for_doctors([doctor], date_from, date_to, now=now).get(doctor.pk, {})
+
+
+def next_free_slots(doctors, *, now=None) -> dict[int, Slot | None]:
+    """Each doctor's earliest free slot within their booking window, or None."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    doctors = list(doctors)
+    longest = max((settings_for(d).booking_window_days for d in doctors), default=0)
+    slots = free_slots_for_doctors(doctors, today, today + timedelta(days=longest), now=now)
+    result = {}
+    for doctor in doctors:
+        days = slots.get(doctor.pk, {})
+        result[doctor.pk] = days[min(days)][0] if days else None
+    return result
+
+
+def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:
+    """The free slot that begins exactly at `start`, or None when there is none."""
+    local_day = timezone.localtime(start).date()
+    for slot in free_slots(doctor, local_day, local_day, now=now).get(local_day, []):
+        if slot.start == start:
+            return slot
+    return None
+
+
+def listed_doctors():
+    """Doctors patients can find and book: verified, with an active account."""
+    from accounts.models import DoctorProfile
+
+    return DoctorProfile.objects.filter(verified_at__isnull=False, user__is_active=True)
+
+
+def search_doctors(
+    *, q="", specialization=None, division=None, district=None, thana=None, max_fee=None
+):
+    """The directory's filters over listed doctors; q matches the doctor's name or the
+    specialization, in English or Bengali."""
+    from django.db.models import Q
+
+    doctors = listed_doctors().select_related(
+        "user",
+        "specialization",
+        "chamber_thana__district__division",
+        "schedule_settings",
+    )
+    if q:
+        doctors = doctors.filter(
+            Q(user__full_name__icontains=q)
+            | Q(specialization__name__icontains=q)
+            | Q(specialization__name_bn__icontains=q)
+        )
+    if specialization:
+        doctors = doctors.filter(specialization=specialization)
+    if thana:
+        doctors = doctors.filter(chamber_thana=thana)
+    elif district:
+        doctors = doctors.filter(chamber_thana__district=district)
+    elif division:
+        doctors = doctors.filter(chamber_thana__district__division=division)
+    if max_fee is not None:
+        doctors = doctors.filter(consultation_fee__lte=max_fee)
+    return doctors
+
+
+def visible_appointments(user):
+    """The appointments `user` may see: a patient their own, a doctor their patients',
+    staff all. Every view that takes an appointment id starts here, so a guessed id is
+    a 404."""
+    queryset = Appointment.objects.select_related(
+        "doctor__user", "doctor__specialization", "doctor__chamber_thana", "patient"
+    )
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_staff:
+        return queryset
+    if user.role == "doctor":
+        return queryset.filter(doctor__user=user)
+    return queryset.filter(patient=user)

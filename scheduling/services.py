@@ -1,0 +1,221 @@
+"""Writes that carry the scheduling rules: booking, chamber hours, time off."""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    ChamberHours,
+    ScheduleSettings,
+    TimeOff,
+)
+from scheduling.selectors import find_free_slot, settings_for
+
+logger = logging.getLogger("appion.scheduling")
+
+
+class BookingError(Exception):
+    """A booking was refused; the message is safe to show to the patient."""
+
+    def __init__(self, message, *, slot_taken=False):
+        super().__init__(message)
+        self.message = message
+        self.slot_taken = slot_taken
+
+
+SLOT_TAKEN = gettext_lazy("This slot was just taken — please pick another.")
+
+
+def book_appointment(
+    *, patient, doctor, start: datetime, symptoms="", notes="", now=None
+) -> Appointment:
+    """Book the free slot of `doctor` that starts at `start` for `patient`.
+
+    Guarantees: only an active patient books, never with themself; the slot is a current
+    free slot (on the grid, in chamber hours, not past or inside the minimum notice, not
+    on leave, within the booking window, not taken); neither the doctor nor the patient
+    ends up with two overlapping active appointments, also under concurrent requests (on
+    PostgreSQL the exclusion constraints decide a race; on SQLite the IMMEDIATE
+    transaction serialises bookings). The fee is copied from the doctor. The creation is
+    recorded as the first event; the emails go out after the commit. Raises BookingError
+    and writes nothing otherwise."""
+    if patient.role != User.Role.PATIENT or not patient.is_active:
+        raise BookingError(_("Only patients can book appointments."))
+    if doctor.user_id == patient.pk:
+        raise BookingError(_("You cannot book an appointment with yourself."))
+    if not doctor.is_verified or not doctor.user.is_active:
+        raise BookingError(_("This doctor is not taking bookings."))
+    if timezone.is_naive(start):
+        start = timezone.make_aware(start)
+    schedule = settings_for(doctor)
+
+    try:
+        with transaction.atomic():
+            slot = find_free_slot(doctor, start, now=now)
+            if slot is None:
+                raise BookingError(
+                    _("This time is not a free slot of the doctor. Please pick another."),
+                    slot_taken=True,
+                )
+            clash = Appointment.objects.filter(
+                patient=patient,
+                status__in=Appointment.ACTIVE_STATUSES,
+                start__lt=slot.end,
+                end__gt=slot.start,
+            ).exists()
+            if clash:
+                raise BookingError(
+                    _("You already have an appointment at this time."),
+                )
+            status = (
+                Appointment.Status.CONFIRMED
+                if schedule.auto_confirm
+                else Appointment.Status.PENDING
+            )
+            appointment = Appointment.objects.create(
+                doctor=doctor,
+                patient=patient,
+                start=slot.start,
+                end=slot.end,
+                serial=slot.serial,
+                status=status,
+                fee=doctor.consultation_fee,
+                symptoms=symptoms.strip(),
+                notes=notes.strip(),
+            )
+            AppointmentEvent.objects.create(
+                appointment=appointment, actor=patient, from_status="", to_status=status
+            )
+    except IntegrityError:
+        # The exclusion constraint refused an overlap: another booking won the race.
+        raise BookingError(SLOT_TAKEN, slot_taken=True) from None
+
+    transaction.on_commit(lambda: send_booking_emails(appointment))
+    return appointment
+
+
+def send_booking_emails(appointment):
+    """Tell the patient and the doctor about a new booking, each in their language."""
+    for recipient, template in (
+        (appointment.patient, "scheduling/email/booked_patient.txt"),
+        (appointment.doctor.user, "scheduling/email/booked_doctor.txt"),
+    ):
+        with translation.override(recipient.preferred_language or "en"):
+            body = render_to_string(template, {"appointment": appointment})
+            subject = _("Appointment %(status)s: %(when)s, serial %(serial)s") % {
+                "status": appointment.get_status_display().lower(),
+                "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
+                "serial": appointment.serial,
+            }
+        try:
+            send_mail(subject, body, None, [recipient.email])
+        except OSError:
+            # The booking stands; a mail server outage must not turn it into an error.
+            logger.exception("Could not send the booking email for %s", appointment.pk)
+
+
+def save_schedule_settings(*, doctor, **values) -> ScheduleSettings:
+    """Create or update the doctor's booking rules."""
+    schedule, _created = ScheduleSettings.objects.update_or_create(doctor=doctor, defaults=values)
+    return schedule
+
+
+@transaction.atomic
+def save_schedule(*, doctor, week: dict, **rules) -> ScheduleSettings:
+    """Save the doctor's booking rules and replace the chamber hours of every weekday in
+    `week` ({weekday: [(start, end), ...]}; an empty list closes that day). Existing
+    appointments are kept as they are."""
+    schedule = save_schedule_settings(doctor=doctor, **rules)
+    for weekday, ranges in week.items():
+        ChamberHours.objects.filter(doctor=doctor, weekday=weekday).delete()
+        ChamberHours.objects.bulk_create(
+            ChamberHours(doctor=doctor, weekday=weekday, start=start, end=end)
+            for start, end in ranges
+        )
+    return schedule
+
+
+def appointments_during(*, doctor, start_date, end_date):
+    """The doctor's pending and confirmed appointments on the days start_date..end_date."""
+    tz = timezone.get_default_timezone()
+    return (
+        Appointment.objects.filter(
+            doctor=doctor,
+            status__in=(Appointment.Status.PENDING, Appointment.Status.CONFIRMED),
+            start__gte=datetime.combine(start_date, time.min, tzinfo=tz),
+            start__lt=datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=tz),
+        )
+        .select_related("patient")
+        .order_by("start")
+    )
+
+
+@transaction.atomic
+def add_time_off(*, doctor, start_date, end_date, reason="") -> TimeOff:
+    """Record days off. No new bookings can be made on them; appointments already
+    booked stay until the doctor cancels them (see cancel_for_time_off)."""
+    return TimeOff.objects.create(
+        doctor=doctor, start_date=start_date, end_date=end_date, reason=reason.strip()
+    )
+
+
+def cancel_for_time_off(*, time_off, by, message) -> int:
+    """Cancel every pending or confirmed appointment on the days of `time_off`, in one
+    transaction, telling each patient `message`. Returns how many were cancelled."""
+    with transaction.atomic():
+        appointments = list(
+            appointments_during(
+                doctor=time_off.doctor,
+                start_date=time_off.start_date,
+                end_date=time_off.end_date,
+            ).select_for_update()
+        )
+        for appointment in appointments:
+            cancel_appointment(appointment=appointment, by=by, reason=message)
+    return len(appointments)
+
+
+def cancel_appointment(*, appointment, by, reason="") -> Appointment:
+    """Cancel a pending or confirmed appointment and record who did it and why; the
+    patient is emailed after the commit."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status not in (Appointment.Status.PENDING, Appointment.Status.CONFIRMED):
+            raise BookingError(_("Only a pending or confirmed appointment can be cancelled."))
+        previous = appointment.status
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            actor=by,
+            from_status=previous,
+            to_status=appointment.status,
+            reason=reason.strip()[:500],
+        )
+    transaction.on_commit(lambda: send_cancellation_email(appointment, reason))
+    return appointment
+
+
+def send_cancellation_email(appointment, reason):
+    patient = appointment.patient
+    with translation.override(patient.preferred_language or "en"):
+        body = render_to_string(
+            "scheduling/email/cancelled_patient.txt",
+            {"appointment": appointment, "reason": reason},
+        )
+        subject = _("Appointment cancelled: %(when)s") % {
+            "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M")
+        }
+    try:
+        send_mail(subject, body, None, [patient.email])
+    except OSError:
+        logger.exception("Could not send the cancellation email for %s", appointment.pk)

@@ -1,0 +1,61 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import DoctorProfile, Specialization, User
+from scheduling.models import ChamberHours
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options):
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_demo_logins_exist_with_the_documented_password():
+    call_command("seed_locations", stdout=StringIO())
+    seed(doctors=3, patients=3)
+
+    for email in (
+        "admin@appion.test",
+        "doctor@appion.test",
+        "newdoctor@appion.test",
+        "patient@appion.test",
+    ):
+        assert User.objects.get(email=email).check_password("Appion#2026")
+    assert User.objects.get(email="admin@appion.test").is_staff
+    assert DoctorProfile.objects.get(user__email="doctor@appion.test").is_verified
+    assert not DoctorProfile.objects.get(user__email="newdoctor@appion.test").is_verified
+    assert DoctorProfile.objects.get(user__email="doctor@appion.test").chamber_thana.name == (
+        "Dhanmondi"
+    )
+    assert DoctorProfile.objects.count() == 5
+    assert User.objects.filter(role=User.Role.PATIENT).count() == 4
+    assert ChamberHours.objects.filter(doctor__user__email="doctor@appion.test").exists()
+
+
+def test_demo_login_works_through_the_login_page(client):
+    seed(doctors=0, patients=0)
+    response = client.post(
+        "/accounts/login/", {"username": "doctor@appion.test", "password": "Appion#2026"}
+    )
+    assert response.status_code == 302
+
+
+def test_specializations_come_with_bengali_names():
+    assert Specialization.objects.count() >= 18
+    assert not Specialization.objects.filter(name_bn="").exists()
+    assert Specialization.objects.get(name="Cardiology").name_bn.startswith("কার্ডিওলজি")
+
+
+def test_once_does_nothing_the_second_time_and_reruns_do_not_duplicate_logins():
+    seed(doctors=2, patients=2)
+    assert "already present" in seed(once=True, doctors=2, patients=2)
+    assert User.objects.count() == 8
+
+    seed(doctors=0, patients=0)
+    assert User.objects.filter(email="doctor@appion.test").count() == 1
+    assert ChamberHours.objects.filter(doctor__user__email="doctor@appion.test").count() == 12

@@ -1,0 +1,317 @@
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import doctor_required
+from accounts.models import Specialization
+from locations.models import District, Division, Thana
+from scheduling import selectors, services
+from scheduling.forms import BookingForm, ScheduleForm, TimeOffForm, parse_date
+from scheduling.models import WEEK_ORDER, ChamberHours, TimeOff, Weekday
+
+PAGE_SIZE = 20
+SORTS = ("next", "fee", "experience")
+
+
+def _positive_int(value):
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _directory_filters(params):
+    """Parse the directory's query string. Invalid values are dropped and named in the
+    returned notes, so that the page can say what it ignored."""
+    filters, ignored = {}, []
+    q = params.get("q", "").strip()[:100]
+    if q:
+        filters["q"] = q
+    for name, model in (
+        ("specialization", Specialization),
+        ("division", Division),
+        ("district", District),
+        ("thana", Thana),
+    ):
+        raw = params.get(name, "")
+        if not raw:
+            continue
+        pk = _positive_int(raw)
+        found = model.objects.filter(pk=pk).first() if pk else None
+        if found is None:
+            ignored.append(name)
+        else:
+            filters[name] = found
+    raw_fee = params.get("max_fee", "").strip()
+    if raw_fee:
+        try:
+            fee = Decimal(raw_fee)
+            if not fee.is_finite() or fee < 0:
+                raise InvalidOperation
+            filters["max_fee"] = fee
+        except InvalidOperation:
+            ignored.append("max_fee")
+    day = None
+    raw_date = params.get("date", "")
+    if raw_date:
+        day = parse_date(raw_date)
+        if (
+            day is None
+            or day < timezone.localdate()
+            or day > timezone.localdate() + timedelta(days=365)
+        ):
+            ignored.append("date")
+            day = None
+    sort = params.get("sort") or "next"
+    if sort not in SORTS:
+        ignored.append("sort")
+        sort = "next"
+    return filters, day, sort, ignored
+
+
+def directory(request):
+    filters, day, sort, ignored = _directory_filters(request.GET)
+    doctors = selectors.search_doctors(**filters)
+    now = timezone.now()
+    if sort == "fee":
+        doctors = doctors.order_by("consultation_fee", "user__full_name", "pk")
+    elif sort == "experience":
+        doctors = doctors.order_by("-experience_years", "user__full_name", "pk")
+    else:
+        doctors = doctors.order_by("user__full_name", "pk")
+
+    if day is not None or sort == "next":
+        # Both need each matching doctor's free slots, computed together in a fixed
+        # number of queries.
+        candidates = list(doctors)
+        if day is not None:
+            free_that_day = selectors.free_slots_for_doctors(candidates, day, day, now=now)
+            candidates = [d for d in candidates if free_that_day.get(d.pk)]
+        next_slots = selectors.next_free_slots(candidates, now=now)
+        if sort == "next":
+            far = now + timedelta(days=3650)
+            candidates.sort(key=lambda d: (next_slots[d.pk].start if next_slots[d.pk] else far,))
+        page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        page = Paginator(doctors, PAGE_SIZE).get_page(request.GET.get("page"))
+        next_slots = selectors.next_free_slots(page.object_list, now=now)
+
+    cards = [(doctor, next_slots.get(doctor.pk)) for doctor in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "scheduling/directory.html",
+        {
+            "page": page,
+            "cards": cards,
+            "filters": filters,
+            "day": day,
+            "sort": sort,
+            "ignored": ignored,
+            "query": query.urlencode(),
+            "specializations": Specialization.objects.all(),
+            "divisions": Division.objects.all(),
+            "sorts": [
+                ("next", _("Next free slot")),
+                ("fee", _("Fee, lowest first")),
+                ("experience", _("Experience, most first")),
+            ],
+        },
+    )
+
+
+def _weekly_hours(doctor):
+    by_day = {day: [] for day in WEEK_ORDER}
+    for hour_range in doctor.chamber_hours.all():
+        by_day[hour_range.weekday].append(hour_range)
+    return [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
+
+
+def _slots_context(doctor, raw_date):
+    """The free slots of one day, or a message saying why there are none to show."""
+    schedule = selectors.settings_for(doctor)
+    first_day, last_day = selectors.bookable_dates(schedule)
+    day = parse_date(raw_date) if raw_date else first_day
+    error = None
+    slots = []
+    if day is None:
+        error = _("That is not a date. Pick a day from the calendar.")
+    elif day < first_day:
+        error = _("That day is in the past. Pick today or a later day.")
+    elif day > last_day:
+        error = _("Dr. %(name)s takes bookings up to %(last)s. Pick an earlier day.") % {
+            "name": doctor.user.full_name,
+            "last": last_day.strftime("%d %b %Y"),
+        }
+    else:
+        slots = selectors.free_slots(doctor, day, day).get(day, [])
+    return {
+        "doctor": doctor,
+        "day": day,
+        "slots": slots,
+        "slot_error": error,
+        "first_day": first_day,
+        "last_day": last_day,
+    }
+
+
+def _listed_doctor(doctor_id):
+    return get_object_or_404(
+        selectors.listed_doctors().select_related(
+            "user", "specialization", "chamber_thana__district__division", "schedule_settings"
+        ),
+        pk=doctor_id,
+    )
+
+
+def doctor_detail(request, doctor_id):
+    doctor = _listed_doctor(doctor_id)
+    context = _slots_context(doctor, request.GET.get("date"))
+    context["weekly_hours"] = _weekly_hours(doctor)
+    return render(request, "scheduling/doctor_detail.html", context)
+
+
+def doctor_slots(request, doctor_id):
+    doctor = _listed_doctor(doctor_id)
+    context = _slots_context(doctor, request.GET.get("date"))
+    status = 400 if context["slot_error"] and not request.htmx else 200
+    template = "scheduling/partials/slots.html" if request.htmx else "scheduling/doctor_slots.html"
+    return render(request, template, context, status=status)
+
+
+def _parse_start(raw):
+    try:
+        start = datetime.fromisoformat(raw.replace(" ", "+")) if raw else None
+    except ValueError:
+        return None
+    if start is not None and timezone.is_naive(start):
+        start = timezone.make_aware(start)
+    return start
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, doctor_id):
+    doctor = _listed_doctor(doctor_id)
+    raw_start = request.GET.get("start") or request.POST.get("start", "")
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.role != "patient":
+        messages.error(request, _("Only patients can book appointments."))
+        return redirect("scheduling:doctor", doctor_id=doctor.pk)
+    start = _parse_start(raw_start)
+    slot = selectors.find_free_slot(doctor, start) if start else None
+    if slot is None:
+        messages.error(
+            request,
+            _("That time is not a free slot any more. Please pick another."),
+        )
+        day = timezone.localtime(start).date().isoformat() if start else ""
+        url = reverse("scheduling:doctor", args=[doctor.pk])
+        return redirect(f"{url}?date={day}" if day else url)
+
+    form = BookingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = services.book_appointment(
+                patient=request.user,
+                doctor=doctor,
+                start=slot.start,
+                symptoms=form.cleaned_data["symptoms"],
+                notes=form.cleaned_data["notes"],
+            )
+        except services.BookingError as error:
+            messages.error(request, error.message)
+            url = reverse("scheduling:doctor", args=[doctor.pk])
+            return redirect(f"{url}?date={slot.local_start.date().isoformat()}")
+        return redirect("scheduling:booked", appointment_id=appointment.pk)
+    return render(
+        request,
+        "scheduling/book.html",
+        {"doctor": doctor, "slot": slot, "form": form, "raw_start": slot.start.isoformat()},
+    )
+
+
+def booked(request, appointment_id):
+    appointment = get_object_or_404(selectors.visible_appointments(request.user), pk=appointment_id)
+    return render(request, "scheduling/booked.html", {"appointment": appointment})
+
+
+@doctor_required
+@require_http_methods(["GET", "POST"])
+def schedule(request):
+    doctor = request.user.doctor_profile
+    current = {}
+    for hour_range in ChamberHours.objects.filter(doctor=doctor):
+        current.setdefault(hour_range.weekday, []).append((hour_range.start, hour_range.end))
+    form = ScheduleForm(
+        request.POST or None, instance=selectors.settings_for(doctor), current_hours=current
+    )
+    if request.method == "POST" and form.is_valid():
+        rules = {name: form.cleaned_data[name] for name in ScheduleForm.Meta.fields}
+        services.save_schedule(doctor=doctor, week=form.cleaned_data["week"], **rules)
+        messages.success(request, _("Your chamber hours have been saved."))
+        return redirect("scheduling:schedule")
+    return render(request, "scheduling/schedule.html", {"form": form})
+
+
+@doctor_required
+@require_http_methods(["GET", "POST"])
+def time_off(request):
+    doctor = request.user.doctor_profile
+    form = TimeOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        leave = services.add_time_off(doctor=doctor, **form.cleaned_data)
+        affected = services.appointments_during(
+            doctor=doctor, start_date=leave.start_date, end_date=leave.end_date
+        ).count()
+        if affected:
+            messages.warning(
+                request,
+                _("%(count)s booked appointments fall on these days. Review them below.")
+                % {"count": affected},
+            )
+            return redirect("scheduling:time_off_detail", time_off_id=leave.pk)
+        messages.success(request, _("Your time off has been saved."))
+        return redirect("scheduling:time_off")
+    leaves = TimeOff.objects.filter(doctor=doctor, end_date__gte=timezone.localdate())
+    return render(request, "scheduling/time_off.html", {"form": form, "leaves": leaves})
+
+
+@doctor_required
+@require_http_methods(["GET", "POST"])
+def time_off_detail(request, time_off_id):
+    doctor = request.user.doctor_profile
+    leave = get_object_or_404(TimeOff, pk=time_off_id, doctor=doctor)
+    appointments = services.appointments_during(
+        doctor=doctor, start_date=leave.start_date, end_date=leave.end_date
+    )
+    if request.method == "POST":
+        message = request.POST.get("message", "").strip()[:500]
+        if not message:
+            messages.error(request, _("Write a message to your patients first."))
+        else:
+            count = services.cancel_for_time_off(time_off=leave, by=request.user, message=message)
+            messages.success(
+                request, _("%(count)s appointments were cancelled.") % {"count": count}
+            )
+            return redirect("scheduling:time_off")
+    return render(
+        request,
+        "scheduling/time_off_detail.html",
+        {"leave": leave, "appointments": appointments},
+    )
+
+
+@doctor_required
+@require_http_methods(["POST"])
+def time_off_delete(request, time_off_id):
+    leave = get_object_or_404(TimeOff, pk=time_off_id, doctor=request.user.doctor_profile)
+    leave.delete()
+    messages.success(request, _("The time off was removed; those days are bookable again."))
+    return redirect("scheduling:time_off")
