@@ -70,6 +70,8 @@ class UserFieldsForm(LocationFieldsMixin, forms.Form):
     mobile = MobileField()
     photo = PhotoField()
 
+    field_order = ["full_name", "mobile", "division", "district", "thana", "photo"]
+
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
@@ -193,7 +195,17 @@ class RegistrationMixin(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    field_order = ["full_name", "email", "mobile", "password1", "password2"]
+    field_order = [
+        "full_name",
+        "email",
+        "mobile",
+        "password1",
+        "password2",
+        "division",
+        "district",
+        "thana",
+        "photo",
+    ]
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("locations/", include("locations.urls")),
     path("admin/", admin.site.urls),
+    path("", include("scheduling.urls")),
 ]
 
 if settings.DEBUG:

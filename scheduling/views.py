@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import doctor_required
 from accounts.models import Specialization
 from locations.models import District, Division, Thana
+from locations.selectors import districts_of, thanas_of
 from scheduling import selectors, services
 from scheduling.forms import BookingForm, ScheduleForm, TimeOffForm, parse_date
 from scheduling.models import WEEK_ORDER, ChamberHours, TimeOff, Weekday
@@ -104,6 +105,8 @@ def directory(request):
     cards = [(doctor, next_slots.get(doctor.pk)) for doctor in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
     return render(
         request,
         "scheduling/directory.html",
@@ -115,6 +118,8 @@ def directory(request):
             "sort": sort,
             "ignored": ignored,
             "query": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+            "selected_location": _selected_location(filters),
             "specializations": Specialization.objects.all(),
             "divisions": Division.objects.all(),
             "sorts": [
@@ -124,6 +129,19 @@ def directory(request):
             ],
         },
     )
+
+
+def _selected_location(filters):
+    """The chosen division, district and thana, with the options beneath them, so that
+    the selects show the search without JavaScript."""
+    division, district, thana = (filters.get(k) for k in ("division", "district", "thana"))
+    return {
+        "division": division.pk if division else None,
+        "district": district.pk if district else None,
+        "thana": thana.pk if thana else None,
+        "districts": districts_of(division.pk) if division else [],
+        "thanas": thanas_of(district.pk) if district else [],
+    }
 
 
 def _weekly_hours(doctor):
