@@ -21,7 +21,8 @@ BACKEND = "accounts.backends.EmailBackend"
 def _register(request, form_class, register, template_title):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
-    form = form_class(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = form_class(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -67,8 +68,12 @@ def _profile_initial(user):
 def profile(request):
     user = request.user
     form_class = DoctorProfileForm if user.role == User.Role.DOCTOR else PatientProfileForm
+    posted = request.method == "POST"
     form = form_class(
-        request.POST or None, request.FILES or None, initial=_profile_initial(user), user=user
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial=_profile_initial(user),
+        user=user,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,7 +89,7 @@ def profile(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_email(request):
-    form = EmailChangeForm(request.POST or None, user=request.user)
+    form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_email(user=request.user, email=form.cleaned_data["email"])

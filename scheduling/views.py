@@ -233,7 +233,7 @@ def book(request, doctor_id):
         url = reverse("scheduling:doctor", args=[doctor.pk])
         return redirect(f"{url}?date={day}" if day else url)
 
-    form = BookingForm(request.POST or None)
+    form = BookingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.book_appointment(
@@ -268,7 +268,9 @@ def schedule(request):
     for hour_range in ChamberHours.objects.filter(doctor=doctor):
         current.setdefault(hour_range.weekday, []).append((hour_range.start, hour_range.end))
     form = ScheduleForm(
-        request.POST or None, instance=selectors.settings_for(doctor), current_hours=current
+        request.POST if request.method == "POST" else None,
+        instance=selectors.settings_for(doctor),
+        current_hours=current,
     )
     if request.method == "POST" and form.is_valid():
         rules = {name: form.cleaned_data[name] for name in ScheduleForm.Meta.fields}
@@ -282,7 +284,7 @@ def schedule(request):
 @require_http_methods(["GET", "POST"])
 def time_off(request):
     doctor = request.user.doctor_profile
-    form = TimeOffForm(request.POST or None)
+    form = TimeOffForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         leave = services.add_time_off(doctor=doctor, **form.cleaned_data)
         affected = services.appointments_during(

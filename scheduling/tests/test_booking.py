@@ -1,0 +1,168 @@
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorProfileFactory, PatientFactory
+from scheduling import services
+from scheduling.models import Appointment, AppointmentEvent
+from scheduling.tests.factories import (
+    AppointmentFactory,
+    TimeOffFactory,
+    open_every_day,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = timezone.localdate() + timedelta(days=2)
+
+
+def at(hour, minute=0, day=DAY):
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_default_timezone())
+
+
+def book_url(doctor, start):
+    return f"/appointments/book/{doctor.pk}/?start={quote(start.isoformat())}"
+
+
+@pytest.fixture
+def doctor():
+    return open_every_day(DoctorProfileFactory(consultation_fee=Decimal("700")))
+
+
+@pytest.fixture
+def patient(client):
+    user = PatientFactory()
+    client.force_login(user)
+    return user
+
+
+def test_logged_out_visitor_is_sent_to_login_and_back(client, doctor):
+    url = book_url(doctor, at(10))
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=" + quote(url, safe="/")
+
+
+def test_patient_books_a_slot(client, doctor, patient, django_capture_on_commit_callbacks):
+    assert client.get(book_url(doctor, at(10))).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(book_url(doctor, at(10)), {"symptoms": "Fever", "notes": ""})
+
+    appointment = Appointment.objects.get()
+    assert response.url == f"/appointments/{appointment.pk}/"
+    assert (appointment.doctor, appointment.patient) == (doctor, patient)
+    assert (appointment.start, appointment.end) == (at(10), at(11))
+    assert appointment.status == "pending"
+    assert appointment.serial == 2
+    assert appointment.fee == Decimal("700")
+    assert appointment.symptoms == "Fever"
+    event = AppointmentEvent.objects.get()
+    assert (event.actor, event.from_status, event.to_status) == (patient, "", "pending")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([patient.email, doctor.user.email])
+
+    page = client.get(response.url).content.decode()
+    assert "Serial 2" in page
+    assert doctor.chamber_address in page
+
+
+def test_auto_confirm_books_confirmed(client, patient):
+    doctor = open_every_day(DoctorProfileFactory(), auto_confirm=True)
+    client.post(book_url(doctor, at(9)))
+    assert Appointment.objects.get().status == "confirmed"
+
+
+def test_later_fee_change_does_not_rewrite_the_booking(client, doctor, patient):
+    client.post(book_url(doctor, at(9)))
+    doctor.consultation_fee = Decimal("1500")
+    doctor.save()
+    assert Appointment.objects.get().fee == Decimal("700")
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(lambda: at(9, 30), id="not-on-the-grid"),
+        pytest.param(lambda: at(12, 0), id="outside-chamber-hours"),
+        pytest.param(lambda: at(7, 0), id="before-business-hours"),
+        pytest.param(lambda: at(10, day=timezone.localdate() - timedelta(days=1)), id="past"),
+        pytest.param(lambda: at(10, day=timezone.localdate() + timedelta(days=31)), id="beyond"),
+        pytest.param(lambda: timezone.now() + timedelta(minutes=30), id="inside-notice"),
+    ],
+)
+def test_a_start_that_is_not_a_free_slot_is_refused(client, doctor, patient, start):
+    response = client.post(book_url(doctor, start()), follow=True)
+    assert "not a free slot" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_taken_slot_is_refused(client, doctor, patient):
+    AppointmentFactory(doctor=doctor, start=at(10), status="confirmed")
+    response = client.post(book_url(doctor, at(10)), follow=True)
+    assert "not a free slot" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_slot_on_leave_is_refused(client, doctor, patient):
+    TimeOffFactory(doctor=doctor, start_date=DAY, end_date=DAY)
+    client.post(book_url(doctor, at(10)))
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["tomorrow", "2026-99-99T10:00", "", "10:00"])
+def test_malformed_start_is_refused_without_error(client, doctor, patient, raw):
+    response = client.post(f"/appointments/book/{doctor.pk}/?start={quote(raw)}")
+    assert response.status_code == 302
+    assert not Appointment.objects.exists()
+
+
+def test_doctors_cannot_book(client, doctor):
+    client.force_login(DoctorProfileFactory().user)
+    response = client.post(book_url(doctor, at(10)), follow=True)
+    assert "Only patients" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_doctor_cannot_book_with_themself(doctor):
+    with pytest.raises(services.BookingError):
+        services.book_appointment(patient=doctor.user, doctor=doctor, start=at(10))
+
+
+def test_patient_cannot_hold_two_appointments_at_once(client, doctor, patient):
+    other = open_every_day(DoctorProfileFactory())
+    client.post(book_url(doctor, at(10)))
+    response = client.post(book_url(other, at(10)), follow=True)
+    assert "already have an appointment" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_unverified_doctor_cannot_be_booked(client, patient):
+    waiting = open_every_day(DoctorProfileFactory(verified_at=None))
+    assert client.post(book_url(waiting, at(10))).status_code == 404
+    assert not Appointment.objects.exists()
+
+
+def test_symptoms_are_length_limited(client, doctor, patient):
+    response = client.post(book_url(doctor, at(10)), {"symptoms": "x" * 1001})
+    assert response.status_code == 200
+    assert "symptoms" in response.context["form"].errors
+    assert not Appointment.objects.exists()
+
+
+def test_other_patients_cannot_see_the_appointment(client, doctor):
+    appointment = AppointmentFactory(doctor=doctor, start=at(10), status="pending")
+    client.force_login(PatientFactory())
+    assert client.get(f"/appointments/{appointment.pk}/").status_code == 404
+    client.force_login(appointment.patient)
+    assert client.get(f"/appointments/{appointment.pk}/").status_code == 200
+    client.force_login(doctor.user)
+    assert client.get(f"/appointments/{appointment.pk}/").status_code == 200
+
+
+def test_slot_length_comes_from_the_doctors_settings(doctor):
+    services.save_schedule_settings(doctor=doctor, slot_minutes=30)
+    slots = services.book_appointment(patient=PatientFactory(), doctor=doctor, start=at(9, 30))
+    assert slots.end - slots.start == timedelta(minutes=30)

@@ -1,0 +1,164 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorProfileFactory, SpecializationFactory, UserFactory
+from locations.tests.factories import DistrictFactory, ThanaFactory
+from scheduling.tests.factories import AppointmentFactory, TimeOffFactory, open_every_day
+
+pytestmark = pytest.mark.django_db
+
+URL = "/doctors/"
+
+
+def names(response):
+    return [doctor.user.full_name for doctor, _slot in response.context["cards"]]
+
+
+def listed(name, **kwargs):
+    return open_every_day(DoctorProfileFactory(user__full_name=name, **kwargs))
+
+
+def test_only_verified_active_doctors_are_listed(client):
+    listed("Dr. Verified")
+    listed("Dr. Waiting", verified_at=None)
+    listed("Dr. Gone", user=UserFactory(role="doctor", is_active=False, full_name="Dr. Gone"))
+
+    assert names(client.get(URL)) == ["Dr. Verified"]
+
+
+def test_q_matches_name_and_specialization_in_both_languages(client):
+    heart = SpecializationFactory(name="Cardiology", name_bn="কার্ডিওলজি (হৃদরোগ)")
+    listed("Dr. Kamal Hossain", specialization=heart)
+    listed("Dr. Nasrin Akter")
+
+    assert names(client.get(URL, {"q": "kamal"})) == ["Dr. Kamal Hossain"]
+    assert names(client.get(URL, {"q": "cardio"})) == ["Dr. Kamal Hossain"]
+    assert names(client.get(URL, {"q": "হৃদরোগ"})) == ["Dr. Kamal Hossain"]
+
+
+def test_specialization_and_fee_filters(client):
+    skin = SpecializationFactory(name="Dermatology")
+    listed("Dr. Cheap Skin", specialization=skin, consultation_fee=Decimal("500"))
+    listed("Dr. Dear Skin", specialization=skin, consultation_fee=Decimal("1500"))
+    listed("Dr. Other", consultation_fee=Decimal("300"))
+
+    assert names(client.get(URL, {"specialization": skin.pk, "max_fee": "1000"})) == [
+        "Dr. Cheap Skin"
+    ]
+
+
+def test_location_filters_narrow_by_division_district_and_thana(client):
+    dhanmondi = ThanaFactory(name="Dhanmondi")
+    mirpur = ThanaFactory(name="Mirpur", district=dhanmondi.district)
+    elsewhere = ThanaFactory(district=DistrictFactory())
+    listed("Dr. Dhanmondi", chamber_thana=dhanmondi)
+    listed("Dr. Mirpur", chamber_thana=mirpur)
+    listed("Dr. Elsewhere", chamber_thana=elsewhere)
+
+    assert names(client.get(URL, {"thana": dhanmondi.pk})) == ["Dr. Dhanmondi"]
+    by_district = names(client.get(URL, {"district": dhanmondi.district_id, "sort": "fee"}))
+    assert sorted(by_district) == ["Dr. Dhanmondi", "Dr. Mirpur"]
+    by_division = client.get(URL, {"division": elsewhere.district.division_id})
+    assert names(by_division) == ["Dr. Elsewhere"]
+
+
+def test_date_filter_keeps_doctors_with_a_free_slot_that_day(client):
+    day = timezone.localdate() + timedelta(days=3)
+    free = listed("Dr. Free")
+    away = listed("Dr. Away")
+    TimeOffFactory(doctor=away, start_date=day, end_date=day)
+
+    assert names(client.get(URL, {"date": day.isoformat()})) == [free.user.full_name]
+
+
+def test_sorts(client):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    busy = listed("Dr. Busy", consultation_fee=Decimal("300"), experience_years=5)
+    listed("Dr. Free", consultation_fee=Decimal("900"), experience_years=30)
+    # Busy is on leave for a week: its next free slot comes later.
+    TimeOffFactory(doctor=busy, start_date=timezone.localdate(), end_date=tomorrow + timedelta(6))
+
+    assert names(client.get(URL)) == ["Dr. Free", "Dr. Busy"]
+    assert names(client.get(URL, {"sort": "fee"})) == ["Dr. Busy", "Dr. Free"]
+    assert names(client.get(URL, {"sort": "experience"})) == ["Dr. Free", "Dr. Busy"]
+
+
+@pytest.mark.parametrize(
+    "params, ignored",
+    [
+        ({"specialization": "abc"}, "specialization"),
+        ({"division": "-1"}, "division"),
+        ({"district": "99999999"}, "district"),
+        ({"thana": "1;DROP TABLE"}, "thana"),
+        ({"max_fee": "lots"}, "max_fee"),
+        ({"max_fee": "NaN"}, "max_fee"),
+        ({"max_fee": "-5"}, "max_fee"),
+        ({"date": "2026-13-45"}, "date"),
+        ({"date": "2001-01-01"}, "date"),
+        ({"sort": "price; DROP"}, "sort"),
+        ({"page": "last"}, None),
+        ({"page": "999"}, None),
+    ],
+)
+def test_invalid_filters_are_ignored_with_a_note(client, params, ignored):
+    listed("Dr. Still Here")
+    response = client.get(URL, params)
+
+    assert response.status_code == 200
+    assert names(response) == ["Dr. Still Here"]
+    if ignored:
+        assert ignored in response.context["ignored"]
+        assert "were not understood" in response.content.decode()
+
+
+def test_pagination_keeps_the_filters(client):
+    for n in range(23):
+        listed(f"Dr. Page {n:02d}", consultation_fee=Decimal("400"))
+    first = client.get(URL, {"max_fee": "500", "sort": "fee"})
+    assert len(first.context["cards"]) == 20
+    assert "max_fee=500&amp;sort=fee&amp;page=2" in first.content.decode()
+    second = client.get(URL, {"max_fee": "500", "sort": "fee", "page": "2"})
+    assert len(second.context["cards"]) == 3
+
+
+def test_card_shows_next_free_slot_or_none(client):
+    listed("Dr. Open")
+    DoctorProfileFactory(user__full_name="Dr. No Hours")
+    html = client.get(URL).content.decode()
+    assert "Next free slot" in html
+    assert "No free slot in the next 30 days" in html
+
+
+@pytest.mark.parametrize("sort", ["next", "fee"])
+def test_query_count_is_constant_in_the_number_of_doctors(client, sort, django_assert_num_queries):
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, {"sort": sort}).status_code == 200
+        return len(captured)
+
+    for n in range(2):
+        doctor = listed(f"Dr. Few {n}")
+        AppointmentFactory(
+            doctor=doctor,
+            start=timezone.now().replace(microsecond=0) + timedelta(days=2),
+            status="pending",
+        )
+    few = count_queries()
+    for n in range(25):
+        doctor = listed(f"Dr. Many {n}")
+        for day in range(1, 4):
+            start = timezone.localtime() + timedelta(days=day)
+            AppointmentFactory(
+                doctor=doctor,
+                start=start.replace(hour=9, minute=0, second=0, microsecond=0),
+                status="confirmed",
+            )
+    assert count_queries() == few
+    with django_assert_num_queries(few):
+        client.get(URL, {"sort": sort})

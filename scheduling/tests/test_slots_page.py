@@ -1,0 +1,92 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorProfileFactory
+from scheduling.tests.factories import AppointmentFactory, open_every_day
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def doctor():
+    return open_every_day(DoctorProfileFactory())
+
+
+def slots_url(doctor, day):
+    return f"/doctors/{doctor.pk}/slots/?date={day}"
+
+
+def test_doctor_page_shows_profile_hours_and_todays_slots(client, doctor):
+    response = client.get(f"/doctors/{doctor.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert doctor.user.full_name in html
+    assert "09:00–12:00, 14:00–17:00" in html
+    assert f'hx-get="/doctors/{doctor.pk}/slots/"' in html
+
+
+def test_unverified_or_unknown_doctor_page_is_404(client):
+    waiting = open_every_day(DoctorProfileFactory(verified_at=None))
+    assert client.get(f"/doctors/{waiting.pk}/").status_code == 404
+    assert client.get("/doctors/999999/").status_code == 404
+    assert client.get(slots_url(waiting, timezone.localdate())).status_code == 404
+
+
+def test_slots_partial_for_htmx_and_full_page_without(client, doctor):
+    day = timezone.localdate() + timedelta(days=2)
+    partial = client.get(slots_url(doctor, day), HTTP_HX_REQUEST="true")
+    full = client.get(slots_url(doctor, day))
+
+    assert "<html" not in partial.content.decode()
+    assert "<html" in full.content.decode()
+    assert len(partial.context["slots"]) == 6
+    assert f"/appointments/book/{doctor.pk}/?start=" in partial.content.decode()
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("yesterday", "not a date"),
+        ("2026-02-30", "not a date"),
+        ("", None),
+        ("1999-01-01", "in the past"),
+        ("2999-01-01", "takes bookings up to"),
+    ],
+)
+def test_bad_dates_get_a_clear_message(client, doctor, value, message):
+    if value == "1999-01-01":
+        value = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = client.get(f"/doctors/{doctor.pk}/slots/", {"date": value})
+    if message is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    htmx = client.get(f"/doctors/{doctor.pk}/slots/", {"date": value}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200
+    assert message in htmx.content.decode()
+
+
+def test_slots_query_count_is_constant(client, django_assert_num_queries):
+    day = timezone.localdate() + timedelta(days=2)
+    quiet = open_every_day(DoctorProfileFactory())
+    busy = open_every_day(DoctorProfileFactory())
+    for hour in (9, 10, 11, 14, 15):
+        start = timezone.make_aware(
+            timezone.datetime.combine(day, timezone.datetime.min.time()).replace(hour=hour)
+        )
+        AppointmentFactory(doctor=busy, start=start, status="confirmed")
+    for n in range(30):
+        AppointmentFactory(
+            doctor=busy,
+            start=timezone.now() + timedelta(days=3, hours=n),
+            status="completed",
+        )
+
+    with django_assert_num_queries(5) as quiet_queries:
+        client.get(slots_url(quiet, day), HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(len(quiet_queries)):
+        response = client.get(slots_url(busy, day), HTTP_HX_REQUEST="true")
+    assert len(response.context["slots"]) == 1
