@@ -18,7 +18,7 @@ urlpatterns = [
     # Django's LogoutView accepts POST only; a GET gets 405.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/patient/", views.register_patient, name="register_patient"),
-    path("register/doctor/", views.register_doctor, name="register_doctor"),
+    # Doctor registration also sets the chamber hours, so it lives in scheduling.
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.change_email, name="change_email"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import (
     DoctorProfileForm,
-    DoctorRegistrationForm,
     EmailChangeForm,
     PatientProfileForm,
     PatientRegistrationForm,
@@ -18,7 +17,9 @@ from accounts.models import PatientProfile, User
 BACKEND = "accounts.backends.EmailBackend"
 
 
-def _register(request, form_class, register, template_title):
+def registration_page(request, form_class, register, template_title):
+    """The registration page shared by every kind of account: validate, register, log
+    in, land on the dashboard."""
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
     posted = request.method == "POST"
@@ -38,15 +39,8 @@ def _register(request, form_class, register, template_title):
 
 @require_http_methods(["GET", "POST"])
 def register_patient(request):
-    return _register(
+    return registration_page(
         request, PatientRegistrationForm, services.register_patient, _("Register as a patient")
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def register_doctor(request):
-    return _register(
-        request, DoctorRegistrationForm, services.register_doctor, _("Register as a doctor")
     )
 
 

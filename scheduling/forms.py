@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import DoctorRegistrationForm as AccountsDoctorRegistrationForm
 from scheduling.hours import check_ranges, format_ranges, parse_ranges
 from scheduling.models import WEEK_ORDER, ScheduleSettings, Weekday
 
@@ -104,6 +105,12 @@ class ChamberHoursField(forms.CharField):
         ranges = parse_ranges(value)
         check_ranges(ranges, 60)
         return ranges
+
+
+class DoctorRegistrationForm(AccountsDoctorRegistrationForm):
+    """Doctor registration with the chamber hours of a usual week."""
+
+    chamber_hours = ChamberHoursField()
 
 
 class TimeOffForm(forms.Form):

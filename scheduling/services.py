@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import services as account_services
 from accounts.models import User
 from scheduling.models import (
     Appointment,
@@ -121,6 +122,21 @@ def send_booking_emails(appointment):
         except OSError:
             # The booking stands; a mail server outage must not turn it into an error.
             logger.exception("Could not send the booking email for %s", appointment.pk)
+
+
+# Saturday to Thursday: the usual Bangladeshi working week.
+WORKING_WEEK = (5, 6, 0, 1, 2, 3)
+
+
+@transaction.atomic
+def register_doctor(*, email, password, data):
+    """Register a doctor (see accounts.services.register_doctor) and give them the
+    chamber hours from `data["chamber_hours"]` on Saturday to Thursday, with the default
+    booking rules. Raises accounts.services.AccountError like the accounts service."""
+    user = account_services.register_doctor(email=email, password=password, data=data)
+    ranges = data.get("chamber_hours") or []
+    save_schedule(doctor=user.doctor_profile, week=dict.fromkeys(WORKING_WEEK, ranges))
+    return user
 
 
 def save_schedule_settings(*, doctor, **values) -> ScheduleSettings:

@@ -4,6 +4,7 @@ from scheduling import views
 
 app_name = "scheduling"
 urlpatterns = [
+    path("accounts/register/doctor/", views.register_doctor, name="register_doctor"),
     path("doctors/", views.directory, name="directory"),
     path("doctors/<int:doctor_id>/", views.doctor_detail, name="doctor"),
     path("doctors/<int:doctor_id>/slots/", views.doctor_slots, name="slots"),

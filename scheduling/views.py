@@ -12,14 +12,28 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import doctor_required
 from accounts.models import Specialization
+from accounts.views import registration_page
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, thanas_of
 from scheduling import selectors, services
-from scheduling.forms import BookingForm, ScheduleForm, TimeOffForm, parse_date
+from scheduling.forms import (
+    BookingForm,
+    DoctorRegistrationForm,
+    ScheduleForm,
+    TimeOffForm,
+    parse_date,
+)
 from scheduling.models import WEEK_ORDER, ChamberHours, TimeOff, Weekday
 
 PAGE_SIZE = 20
 SORTS = ("next", "fee", "experience")
+
+
+@require_http_methods(["GET", "POST"])
+def register_doctor(request):
+    return registration_page(
+        request, DoctorRegistrationForm, services.register_doctor, _("Register as a doctor")
+    )
 
 
 def _positive_int(value):
