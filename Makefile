@@ -57,3 +57,7 @@ messages: setup
 
 clean:
 	rm -rf $(VENV) var
+
+# Benchmark on PostgreSQL (BENCH_DATABASE_URL); not part of `make test`.
+bench: setup
+	$(PY) bench/run.py

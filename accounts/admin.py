@@ -1,24 +1,58 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import verification
+from accounts.forms import MobileField, PhotoField
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 
 
-class UserCreationForm(AdminUserCreationForm):
+class EmailLoginMixin:
+    """The email is the login name: stored in lower case and unique in any letter case."""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        taken = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(
+                _("Another account already uses this email address."), code="email_taken"
+            )
+        return email
+
+
+class UserCreationForm(EmailLoginMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ["email", "full_name", "role"]
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(EmailLoginMixin, UserChangeForm):
+    mobile = MobileField(required=False)
+    photo = PhotoField()
+
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        division, district, thana = (cleaned.get(f) for f in ("division", "district", "thana"))
+        # A thana or district alone is enough: its parents follow from it.
+        if thana and not district:
+            cleaned["district"] = district = thana.district
+        if district and not division:
+            cleaned["division"] = division = district.division
+        if thana and district and thana.district_id != district.pk:
+            self.add_error("thana", _("This thana is not in the chosen district."))
+        if district and division and district.division_id != division.pk:
+            self.add_error("district", _("This district is not in the chosen division."))
+        return cleaned
 
 
 class PatientProfileInline(admin.StackedInline):
@@ -35,21 +69,22 @@ class DoctorProfileInline(admin.StackedInline):
 
 
 class VerifiedFilter(admin.SimpleListFilter):
-    title = _("verified")
+    """Doctors verified or awaiting verification; on the user list it keeps to doctors."""
+
+    title = _("verification")
     parameter_name = "verified"
 
     def lookups(self, request, model_admin):
         return [("yes", _("Verified")), ("no", _("Awaiting verification"))]
 
     def queryset(self, request, queryset):
-        field = "verified_at__isnull"
+        if self.value() not in ("yes", "no"):
+            return queryset
+        prefix = ""
         if queryset.model is User:
-            field = "doctor_profile__" + field
-        if self.value() == "yes":
-            return queryset.filter(**{field: False})
-        if self.value() == "no":
-            return queryset.filter(**{field: True})
-        return queryset
+            prefix = "doctor_profile__"
+            queryset = queryset.filter(doctor_profile__isnull=False)
+        return queryset.filter(**{f"{prefix}verified_at__isnull": self.value() == "no"})
 
 
 @admin.register(User)
@@ -57,12 +92,21 @@ class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["email"]
-    list_display = ["email", "full_name", "role", "mobile", "is_active", "created_at"]
+    list_display = [
+        "email",
+        "full_name",
+        "role",
+        "mobile",
+        "doctor_verified",
+        "is_active",
+        "created_at",
+    ]
     list_filter = ["role", VerifiedFilter, "division", "is_staff", "is_active"]
     list_select_related = ["doctor_profile"]
     search_fields = ["email", "full_name", "mobile", "doctor_profile__licence_number"]
     autocomplete_fields = ["division", "district", "thana"]
     readonly_fields = ["created_at", "updated_at", "last_login"]
+    date_hierarchy = "created_at"
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
@@ -81,13 +125,21 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["email", "full_name", "role", "password1", "password2"],
+                "fields": [
+                    "email",
+                    "full_name",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
             },
         ),
     ]
 
     def get_inlines(self, request, obj):
-        # Each role has its own profile; a new user gets theirs after the first save.
+        # Each role has its own profile; a new user gets theirs after the first save,
+        # once the role is known.
         if obj is None:
             return []
         if obj.role == User.Role.DOCTOR:
@@ -95,6 +147,16 @@ class UserAdmin(DjangoUserAdmin):
         if obj.role == User.Role.PATIENT:
             return [PatientProfileInline]
         return []
+
+    @admin.display(description=_("verified"), boolean=True)
+    def doctor_verified(self, user):
+        """Verification of a doctor's licence; empty for other roles."""
+        if user.role != User.Role.DOCTOR:
+            return None
+        try:
+            return user.doctor_profile.is_verified
+        except DoctorProfile.DoesNotExist:
+            return False
 
 
 @admin.register(DoctorProfile)
@@ -116,7 +178,7 @@ class DoctorProfileAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         # Doctors awaiting verification first: they are the administrator's work.
-        return [F("verified_at").asc(nulls_first=True), "user__full_name"]
+        return [F("verified_at").asc(nulls_first=True), "user__full_name", "pk"]
 
     @admin.display(description=_("doctor"), ordering="user__full_name")
     def doctor_name(self, profile):
@@ -126,9 +188,9 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     def is_verified(self, profile):
         return profile.is_verified
 
-    @admin.action(description=_("Verify the selected doctors"))
+    @admin.action(description=_("Verify selected doctors"), permissions=["change"])
     def verify(self, request, queryset):
-        count = verification.verify_doctors(profiles=queryset, by=request.user)
+        count = verification.verify_doctors(profiles_qs=queryset, by=request.user)
         self.message_user(
             request,
             ngettext("%(count)d doctor verified.", "%(count)d doctors verified.", count)
@@ -136,14 +198,14 @@ class DoctorProfileAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Remove verification of the selected doctors"))
+    @admin.action(description=_("Remove verification"), permissions=["change"])
     def unverify(self, request, queryset):
-        count = verification.unverify_doctors(profiles=queryset)
+        count = verification.unverify_doctors(profiles_qs=queryset)
         self.message_user(
             request,
             ngettext(
-                "%(count)d doctor no longer verified.",
-                "%(count)d doctors no longer verified.",
+                "%(count)d doctor is no longer verified.",
+                "%(count)d doctors are no longer verified.",
                 count,
             )
             % {"count": count},

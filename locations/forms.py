@@ -1,115 +1,197 @@
+"""The division → district → thana field set that any form can take on."""
+
 from django import forms
-from django.urls import reverse_lazy
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from locations.models import District, Division, Thana
-from locations.selectors import name_order
+from locations.selectors import districts_of, divisions, thanas_of
+
+LOCATION_FIELDS = ("division", "district", "thana")
+MAX_ID = 2**63 - 1  # the largest BigAutoField value
+
+
+def parse_id(raw):
+    """(id, ok) for a submitted id: a missing value is (None, True); anything but a
+    positive integer in ASCII digits that a database id can hold is (None, False)."""
+    if raw is None or raw == "":
+        return None, True
+    raw = str(raw)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):
+        return None, False
+    value = int(raw)
+    return (value, True) if 0 < value <= MAX_ID else (None, False)
+
+
+class LocationChoiceField(forms.ModelChoiceField):
+    """A choice of division, district or thana, labelled in the active language.
+
+    `queryset` is what the select offers (the children of the chosen parent), but any row
+    of `lookup` is accepted, so that the form's clean() can name the parent that a
+    mismatched choice really belongs to rather than answer "not one of the choices"."""
+
+    def __init__(self, queryset, *, lookup, **kwargs):
+        self.lookup = lookup
+        super().__init__(queryset, **kwargs)
+
+    def label_from_instance(self, obj):
+        return obj.local_name
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        model = self.lookup.model
+        if isinstance(value, model):
+            value = value.pk
+        try:
+            return self.lookup.get(pk=value)
+        except (ValueError, TypeError, ValidationError, model.DoesNotExist):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
 
 
 class LocationFieldsMixin(forms.Form):
-    """Division → district → thana, each narrowing the next.
+    """Division → district → thana fields for any form.
 
-    Use it as a base of any form: `class PatientForm(LocationFieldsMixin, forms.Form)`.
-    With JavaScript, htmx reloads the district and thana options when the parent changes;
-    without it, the form re-renders with the options of the submitted parent. Either way
-    the server checks the chain: `clean()` refuses a district outside the chosen division
-    and a thana outside the chosen district, and fills in the division and district from
-    the thana when they were left empty. Set `location_required = True` to require all
-    three."""
+    Use it as the first base of a form or a ModelForm::
+
+        class PatientForm(LocationFieldsMixin, forms.Form): ...
+
+        class ProfileForm(LocationFieldsMixin, forms.ModelForm):
+            class Meta:
+                model = User
+                fields = ["full_name", "division", "district", "thana"]
+
+    (a ModelForm saves the three only when its Meta.fields names them). Set
+    `location_required = True` on the class to require all three; they are optional by
+    default. Render with crispy (`{{ form|crispy }}`) or field by field;
+    `form.location_fields` gives the three bound fields in order.
+
+    It guarantees:
+    - cleaned_data holds a consistent chain: a district outside the chosen division is
+      an error on `district`, a thana outside the chosen district an error on `thana`,
+      each naming where the choice really lies;
+    - a missing parent is filled in from the child: a thana alone gives its district and
+      division, a district alone its division (unless location_required, which asks for
+      all three);
+    - each select offers only the children of the chosen parent (from the submitted data,
+      else the initial data or instance), in the active language's order, so that the
+      form works without JavaScript: choosing a division and submitting shows its
+      districts;
+    - with htmx, changing the division reloads the district options
+      (`locations:districts`, which also empties the thana select), and changing the
+      district reloads the thana options (`locations:thanas`). The selects are targeted
+      by their ids (`id_division`, `id_district`, `id_thana`, with the form's prefix),
+      or by `data-location` when the form has no auto_id.
+    """
 
     location_required = False
 
-    division = forms.ModelChoiceField(
-        label=_("Division"), queryset=Division.objects.all(), required=False
+    division = LocationChoiceField(
+        Division.objects.all(),
+        lookup=Division.objects.all(),
+        label=_("Division"),
+        required=False,
+        empty_label=_("Choose a division"),
     )
-    district = forms.ModelChoiceField(
-        label=_("District"), queryset=District.objects.none(), required=False
+    district = LocationChoiceField(
+        District.objects.none(),
+        lookup=District.objects.select_related("division"),
+        label=_("District"),
+        required=False,
+        empty_label=_("Choose a district"),
     )
-    thana = forms.ModelChoiceField(
-        label=_("Thana / upazila"), queryset=Thana.objects.none(), required=False
+    thana = LocationChoiceField(
+        Thana.objects.none(),
+        lookup=Thana.objects.select_related("district__division"),
+        label=_("Thana / upazila"),
+        required=False,
+        empty_label=_("Choose a thana"),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        division_id = self._chosen("division")
-        district_id = self._chosen("district")
-        order = name_order()
-        division, district, thana = (
-            self.fields["division"],
-            self.fields["district"],
-            self.fields["thana"],
-        )
-        division.queryset = Division.objects.order_by(*order)
-        # Validation accepts any district and thana so that clean() can name the mismatch;
-        # the choices shown are narrowed to the chosen parent.
-        district.queryset = District.objects.all()
-        thana.queryset = Thana.objects.all()
-        district.widget.choices = _narrowed(
-            District.objects.filter(division_id=division_id).order_by(*order)
-            if division_id
-            else District.objects.none(),
-            _("Choose a district"),
-        )
-        thana.widget.choices = _narrowed(
-            Thana.objects.filter(district_id=district_id).order_by(*order)
-            if district_id
-            else Thana.objects.none(),
-            _("Choose a thana"),
-        )
-        division.empty_label = _("Choose a division")
-        for field in (division, district, thana):
-            field.required = self.location_required
-        division.widget.attrs.update(
-            {
-                "hx-get": reverse_lazy("locations:districts"),
-                "hx-target": "next [data-location=district]",
-                "hx-trigger": "change",
-                "data-location": "division",
-            }
-        )
-        district.widget.attrs.update(
-            {
-                "hx-get": reverse_lazy("locations:thanas"),
-                "hx-target": "next [data-location=thana]",
-                "hx-trigger": "change",
-                "data-location": "district",
-            }
-        )
-        thana.widget.attrs["data-location"] = "thana"
+        self.fields["division"].queryset = divisions()
+        self.fields["district"].queryset = districts_of(self._chosen_id("division"))
+        self.fields["thana"].queryset = thanas_of(self._chosen_id("district"))
+        for name in LOCATION_FIELDS:
+            self.fields[name].required = self.location_required
+            self.fields[name].widget.attrs["data-location"] = name
+        self._reload_on_change("division", "district", "locations:districts")
+        self._reload_on_change("district", "thana", "locations:thanas")
 
-    def _chosen(self, name):
-        """The id chosen for `name`: submitted data first, then the initial value."""
+    @property
+    def location_fields(self):
+        """The bound division, district and thana fields, for templates."""
+        return [self[name] for name in LOCATION_FIELDS]
+
+    def _chosen_id(self, name):
+        """The id chosen for `name`: the submitted one if the form is bound, else the
+        initial one (a ModelForm's instance included); None when there is none."""
+        field = self.fields[name]
         if self.is_bound:
-            raw = self.data.get(self.add_prefix(name))
+            raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
         else:
-            raw = self.initial.get(name)
-            raw = getattr(raw, "pk", raw)
-        raw = str(raw) if raw is not None else ""
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+            raw = self.get_initial_for_field(field, name)
+        return parse_id(getattr(raw, "pk", raw))[0]
+
+    def _select_id(self, name):
+        """The id attribute the select of field `name` gets, as BoundField.auto_id."""
+        html_name = self.add_prefix(name)
+        if self.auto_id and "%s" in str(self.auto_id):
+            return self.auto_id % html_name
+        return html_name if self.auto_id else ""
+
+    def _reload_on_change(self, parent, child, url_name):
+        child_id = self._select_id(child)
+        self.fields[parent].widget.attrs.update(
+            {
+                "hx-get": f"{reverse(url_name)}?blank=choose",
+                "hx-target": f"#{child_id}" if child_id else f"next [data-location={child}]",
+                "hx-trigger": "change",
+            }
+        )
 
     def clean(self):
         cleaned = super().clean()
-        division = cleaned.get("division")
-        district = cleaned.get("district")
-        thana = cleaned.get("thana")
-        if thana and not district and "district" not in self.errors:
+        division, district, thana = (cleaned.get(name) for name in LOCATION_FIELDS)
+        district_filled_in = False
+        if thana and district is None and "district" not in self.errors:
             district = cleaned["district"] = thana.district
-        if district and not division and "division" not in self.errors:
+            district_filled_in = True
+        if district and division is None and "division" not in self.errors:
             division = cleaned["division"] = district.division
-        if district and division and district.division_id != division.pk:
+        if division and district and district.division_id != division.pk:
+            # The error belongs to the field the user chose.
+            place, field = (thana, "thana") if district_filled_in else (district, "district")
             self.add_error(
-                "district",
-                _("%(district)s is not in %(division)s division.")
-                % {"district": district.local_name, "division": division.local_name},
+                field,
+                ValidationError(
+                    _("%(place)s is in %(actual)s division, not in %(division)s."),
+                    code="outside_division",
+                    params={
+                        "place": place.local_name,
+                        "actual": district.division.local_name,
+                        "division": division.local_name,
+                    },
+                ),
             )
-        elif thana and district and thana.district_id != district.pk:
+        if district and thana and thana.district_id != district.pk:
             self.add_error(
                 "thana",
-                _("%(thana)s is not in %(district)s district.")
-                % {"thana": thana.local_name, "district": district.local_name},
+                ValidationError(
+                    _("%(thana)s is in %(actual)s district, not in %(district)s."),
+                    code="outside_district",
+                    params={
+                        "thana": thana.local_name,
+                        "actual": thana.district.local_name,
+                        "district": district.local_name,
+                    },
+                ),
             )
         return cleaned
-
-
-def _narrowed(queryset, empty_label):
-    return [("", empty_label), *((row.pk, row.local_name) for row in queryset)]

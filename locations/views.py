@@ -1,31 +1,91 @@
-from django.shortcuts import render
+"""The option lists behind the dependent division → district → thana selects.
 
+Both endpoints answer a GET with <option> elements only, the blank choice first. The
+parent id is read from `division` / `district`, or from a prefixed form's
+`<prefix>-division` / `<prefix>-district`, since htmx sends a select under its own name.
+`?blank=choose` labels the blank choice "Choose a …" (forms) instead of "Any …"
+(searches). A missing id gives just the blank choice; an id that is not a positive
+integer gives the same with status 400; an unknown id gives an empty list."""
+
+import re
+
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from locations.forms import parse_id
 from locations.selectors import districts_of, thanas_of
 
-MAX_ID = 2**31 - 1
+SELECT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")
+
+BLANK_LABELS = {
+    "district": {"any": _("Any district"), "choose": _("Choose a district")},
+    "thana": {"any": _("Any thana"), "choose": _("Choose a thana")},
+}
 
 
-def _parse_id(raw):
-    """(id, ok): a missing value is (None, True); anything but a positive integer that a
-    database id can hold is (None, False)."""
-    if raw in (None, ""):
-        return None, True
-    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
-        return None, False
-    return int(raw), True
+def _parent_param(params, name):
+    if name in params:
+        return params[name]
+    for key in params:
+        if key.endswith("-" + name):
+            return params[key]
+    return None
 
 
-def _options(request, parent_param, fetch, template):
-    parent_id, ok = _parse_id(request.GET.get(parent_param))
-    options = fetch(parent_id) if parent_id else []
-    return render(request, template, {"options": options}, status=200 if ok else 400)
+def _blank_label(request, level):
+    return BLANK_LABELS[level]["choose" if request.GET.get("blank") == "choose" else "any"]
 
 
+def _thana_select(district_select_id):
+    """The CSS selector of the thana select that goes with the district select of this id:
+    the same id with "district" turned into "thana" (id_district → id_thana,
+    search-district → search-thana); every thana select when the id does not fit."""
+    if district_select_id and SELECT_ID.fullmatch(district_select_id):
+        prefix, found, rest = district_select_id.rpartition("district")
+        if found and not rest:
+            return f"#{prefix}thana"
+    return "select[data-location=thana]"
+
+
+def _render_options(request, *, ok, options, blank_label, reset=None):
+    return render(
+        request,
+        "locations/partials/options.html",
+        {"options": options, "blank_label": blank_label, "reset": reset},
+        status=200 if ok else 400,
+    )
+
+
+@require_safe
+@vary_on_headers("HX-Request", "HX-Target")
 def district_options(request):
-    """<option>s of a division's districts; the thana select is emptied out of band."""
-    return _options(request, "division", districts_of, "locations/partials/district_options.html")
+    """<option>s of a division's districts. For htmx it also empties the thana select out
+    of band, so that no thana of the previously chosen district stays selected."""
+    division_id, ok = parse_id(_parent_param(request.GET, "division"))
+    reset = None
+    if request.htmx:
+        reset = {
+            "selector": _thana_select(request.htmx.target),
+            "blank_label": _blank_label(request, "thana"),
+        }
+    return _render_options(
+        request,
+        ok=ok,
+        options=districts_of(division_id),
+        blank_label=_blank_label(request, "district"),
+        reset=reset,
+    )
 
 
+@require_safe
 def thana_options(request):
-    """<option>s of a district's thanas (upazilas and metropolitan thanas)."""
-    return _options(request, "district", thanas_of, "locations/partials/thana_options.html")
+    """<option>s of a district's upazilas and metropolitan thanas."""
+    district_id, ok = parse_id(_parent_param(request.GET, "district"))
+    return _render_options(
+        request,
+        ok=ok,
+        options=thanas_of(district_id),
+        blank_label=_blank_label(request, "thana"),
+    )

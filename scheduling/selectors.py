@@ -2,6 +2,7 @@
 the doctor page, the slot list, the booking form and the directory all ask these
 functions."""
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -105,6 +106,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
         earliest = now + timedelta(minutes=schedule.min_notice_minutes)
         first_day, last_day = bookable_dates(schedule, timezone.localdate(now))
         busy = sorted(taken[doctor.pk])
+        busy_starts = [start for start, _end in busy]
         by_day = {}
         day = max(date_from, first_day)
         while day <= min(date_to, last_day):
@@ -113,8 +115,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
                 free = [
                     slot
                     for slot in day_grid(weekday_hours, day, schedule.slot_minutes)
-                    if slot.start >= earliest
-                    and not any(start < slot.end and end > slot.start for start, end in busy)
+                    if slot.start >= earliest and not _overlaps(busy, busy_starts, slot)
                 ]
                 if free:
                     by_day[day] = free
@@ -123,22 +124,45 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     return result
 
 
+def _overlaps(busy, busy_starts, slot) -> bool:
+    """Whether `slot` overlaps one of `busy` (sorted (start, end) pairs that do not
+    overlap each other, as active appointments never do): only the last one starting
+    before the slot ends can reach into it."""
+    index = bisect_left(busy_starts, slot.end)
+    return index > 0 and busy[index - 1][1] > slot.start
+
+
 def free_slots(doctor, date_from: date, date_to: date, *, now=None) -> dict[date, list[Slot]]:
     """Free slots of one doctor, {date: [Slot, ...]}; see free_slots_for_doctors."""
     return free_slots_for_doctors([doctor], date_from, date_to, now=now).get(doctor.pk, {})
 
 
+# Look this many days ahead first, then further only for doctors with nothing free yet:
+# most doctors have a free slot within days, so most calls read only a few days' rows.
+HORIZONS = (1, 7, 400)
+
+
 def next_free_slots(doctors, *, now=None) -> dict[int, Slot | None]:
-    """Each doctor's earliest free slot within their booking window, or None."""
+    """Each doctor's earliest free slot within their booking window, or None. At most
+    four queries per horizon step (see HORIZONS), whatever the number of doctors."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    doctors = list(doctors)
-    longest = max((settings_for(d).booking_window_days for d in doctors), default=0)
-    slots = free_slots_for_doctors(doctors, today, today + timedelta(days=longest), now=now)
-    result = {}
-    for doctor in doctors:
-        days = slots.get(doctor.pk, {})
-        result[doctor.pk] = days[min(days)][0] if days else None
+    remaining = list(doctors)
+    result = dict.fromkeys((d.pk for d in remaining), None)
+    searched_to = today - timedelta(days=1)
+    for days in HORIZONS:
+        if not remaining:
+            break
+        until = today + timedelta(days=days - 1)
+        slots = free_slots_for_doctors(remaining, searched_to + timedelta(days=1), until, now=now)
+        found = []
+        for doctor in remaining:
+            by_day = slots.get(doctor.pk)
+            if by_day:
+                result[doctor.pk] = by_day[min(by_day)][0]
+                found.append(doctor.pk)
+        remaining = [d for d in remaining if d.pk not in set(found)]
+        searched_to = until
     return result
 
 

@@ -19,7 +19,7 @@ from scheduling.models import (
     ScheduleSettings,
     TimeOff,
 )
-from scheduling.selectors import find_free_slot, settings_for
+from scheduling.selectors import find_free_slot, listed_doctors, next_free_slots, settings_for
 
 logger = logging.getLogger("appion.scheduling")
 
@@ -101,6 +101,7 @@ def book_appointment(
         raise BookingError(SLOT_TAKEN, slot_taken=True) from None
 
     transaction.on_commit(lambda: send_booking_emails(appointment))
+    refresh_after_commit(doctor)
     return appointment
 
 
@@ -157,6 +158,7 @@ def save_schedule(*, doctor, week: dict, **rules) -> ScheduleSettings:
             ChamberHours(doctor=doctor, weekday=weekday, start=start, end=end)
             for start, end in ranges
         )
+    refresh_after_commit(doctor)
     return schedule
 
 
@@ -179,9 +181,19 @@ def appointments_during(*, doctor, start_date, end_date):
 def add_time_off(*, doctor, start_date, end_date, reason="") -> TimeOff:
     """Record days off. No new bookings can be made on them; appointments already
     booked stay until the doctor cancels them (see cancel_for_time_off)."""
-    return TimeOff.objects.create(
+    leave = TimeOff.objects.create(
         doctor=doctor, start_date=start_date, end_date=end_date, reason=reason.strip()
     )
+    refresh_after_commit(doctor)
+    return leave
+
+
+@transaction.atomic
+def remove_time_off(*, time_off) -> None:
+    """Delete a time off: its days become bookable again."""
+    doctor = time_off.doctor
+    time_off.delete()
+    refresh_after_commit(doctor)
 
 
 def cancel_for_time_off(*, time_off, by, message) -> int:
@@ -218,6 +230,7 @@ def cancel_appointment(*, appointment, by, reason="") -> Appointment:
             reason=reason.strip()[:500],
         )
     transaction.on_commit(lambda: send_cancellation_email(appointment, reason))
+    refresh_after_commit(appointment.doctor)
     return appointment
 
 
@@ -235,3 +248,53 @@ def send_cancellation_email(appointment, reason):
         send_mail(subject, body, None, [patient.email])
     except OSError:
         logger.exception("Could not send the cancellation email for %s", appointment.pk)
+
+
+def refresh_next_free(*, doctor_ids=None, now=None) -> int:
+    """Recompute the stored next free slot (ScheduleSettings.next_free_at) of the given
+    doctors, or of every listed doctor, in batches. Doctors without settings get them
+    with the defaults. Returns how many doctors were refreshed."""
+    doctors = listed_doctors().select_related("schedule_settings").order_by("pk")
+    if doctor_ids is not None:
+        doctors = doctors.filter(pk__in=list(doctor_ids))
+    refreshed = 0
+    batch = []
+    for doctor in doctors.iterator(chunk_size=500):
+        batch.append(doctor)
+        if len(batch) == 500:
+            refreshed += _store_next_free(batch, now=now)
+            batch = []
+    return refreshed + _store_next_free(batch, now=now)
+
+
+def _store_next_free(doctors, *, now=None):
+    if not doctors:
+        return 0
+    store_next_free(doctors, next_free_slots(doctors, now=now), force=True)
+    return len(doctors)
+
+
+def store_next_free(doctors, slots, *, force=False):
+    """Save each doctor's next free slot start from `slots` ({doctor_id: Slot or None})
+    where it differs from the stored one (all of them with force): one UPDATE for those
+    with settings, an INSERT for those without."""
+    changed, missing = [], []
+    for doctor in doctors:
+        slot = slots.get(doctor.pk)
+        start = slot.start if slot else None
+        schedule = settings_for(doctor)
+        if schedule.pk is None:
+            schedule.next_free_at = start
+            missing.append(schedule)
+        elif force or schedule.next_free_at != start:
+            schedule.next_free_at = start
+            changed.append(schedule)
+    if changed:
+        ScheduleSettings.objects.bulk_update(changed, ["next_free_at"])
+    if missing:
+        ScheduleSettings.objects.bulk_create(missing, ignore_conflicts=True)
+
+
+def refresh_after_commit(doctor):
+    """Refresh the doctor's stored next free slot once the current transaction commits."""
+    transaction.on_commit(lambda: refresh_next_free(doctor_ids=[doctor.pk]))

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,23 +99,20 @@ def directory(request):
     elif sort == "experience":
         doctors = doctors.order_by("-experience_years", "user__full_name", "pk")
     else:
-        doctors = doctors.order_by("user__full_name", "pk")
-
-    if day is not None or sort == "next":
-        # Both need each matching doctor's free slots, computed together in a fixed
-        # number of queries.
+        # The stored next free slot sorts thousands of doctors in the database; the
+        # page's doctors are then computed exactly below.
+        doctors = doctors.order_by(
+            F("schedule_settings__next_free_at").asc(nulls_last=True), "user__full_name", "pk"
+        )
+    if day is not None:
+        # "Free on this day" needs every matching doctor's slots of that one day,
+        # computed together in a fixed number of queries.
         candidates = list(doctors)
-        if day is not None:
-            free_that_day = selectors.free_slots_for_doctors(candidates, day, day, now=now)
-            candidates = [d for d in candidates if free_that_day.get(d.pk)]
-        next_slots = selectors.next_free_slots(candidates, now=now)
-        if sort == "next":
-            far = now + timedelta(days=3650)
-            candidates.sort(key=lambda d: (next_slots[d.pk].start if next_slots[d.pk] else far,))
-        page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
-    else:
-        page = Paginator(doctors, PAGE_SIZE).get_page(request.GET.get("page"))
-        next_slots = selectors.next_free_slots(page.object_list, now=now)
+        free_that_day = selectors.free_slots_for_doctors(candidates, day, day, now=now)
+        doctors = [d for d in candidates if free_that_day.get(d.pk)]
+    page = Paginator(doctors, PAGE_SIZE).get_page(request.GET.get("page"))
+    next_slots = selectors.next_free_slots(page.object_list, now=now)
+    services.store_next_free(page.object_list, next_slots)
 
     cards = [(doctor, next_slots.get(doctor.pk)) for doctor in page.object_list]
     query = request.GET.copy()
@@ -346,6 +344,6 @@ def time_off_detail(request, time_off_id):
 @require_http_methods(["POST"])
 def time_off_delete(request, time_off_id):
     leave = get_object_or_404(TimeOff, pk=time_off_id, doctor=request.user.doctor_profile)
-    leave.delete()
+    services.remove_time_off(time_off=leave)
     messages.success(request, _("The time off was removed; those days are bookable again."))
     return redirect("scheduling:time_off")

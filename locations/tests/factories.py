@@ -1,3 +1,5 @@
+"""Factories for the location tree; other apps' tests import them."""
+
 import factory
 
 from locations.models import District, Division, Thana
@@ -22,8 +24,13 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 
 
 class ThanaFactory(factory.django.DjangoModelFactory):
+    """An upazila; `ThanaFactory(metro=True)` makes a metropolitan thana."""
+
     class Meta:
         model = Thana
+
+    class Params:
+        metro = factory.Trait(kind=Thana.Kind.METROPOLITAN)
 
     district = factory.SubFactory(DistrictFactory)
     name = factory.Sequence(lambda n: f"Thana {n}")

@@ -1,7 +1,9 @@
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, SpecializationFactory, UserFactory
@@ -80,6 +82,9 @@ def test_sorts(client):
     listed("Dr. Free", consultation_fee=Decimal("900"), experience_years=30)
     # Busy is on leave for a week: its next free slot comes later.
     TimeOffFactory(doctor=busy, start_date=timezone.localdate(), end_date=tomorrow + timedelta(6))
+    # The order by next free slot comes from the stored value that the refresh_next_free
+    # command keeps current (and every booking or schedule change).
+    call_command("refresh_next_free", stdout=StringIO())
 
     assert names(client.get(URL)) == ["Dr. Free", "Dr. Busy"]
     assert names(client.get(URL, {"sort": "fee"})) == ["Dr. Busy", "Dr. Free"]
@@ -138,6 +143,7 @@ def test_query_count_is_constant_in_the_number_of_doctors(client, sort, django_a
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        client.get(URL, {"sort": sort})  # stores the page's next free slots
         with CaptureQueriesContext(connection) as captured:
             assert client.get(URL, {"sort": sort}).status_code == 200
         return len(captured)
@@ -162,3 +168,27 @@ def test_query_count_is_constant_in_the_number_of_doctors(client, sort, django_a
     assert count_queries() == few
     with django_assert_num_queries(few):
         client.get(URL, {"sort": sort})
+
+
+def test_stale_stored_slot_is_corrected_when_shown(client):
+    from scheduling.models import ScheduleSettings
+
+    doctor = listed("Dr. Stale")
+    ScheduleSettings.objects.filter(doctor=doctor).update(next_free_at=None)
+    response = client.get(URL)
+    shown = response.context["cards"][0][1]
+    assert shown is not None
+    assert ScheduleSettings.objects.get(doctor=doctor).next_free_at == shown.start
+
+
+def test_booking_refreshes_the_stored_next_free_slot(django_capture_on_commit_callbacks):
+    from accounts.tests.factories import PatientFactory
+    from scheduling import services
+    from scheduling.models import ScheduleSettings
+
+    doctor = listed("Dr. Booked")
+    services.refresh_next_free()
+    first = ScheduleSettings.objects.get(doctor=doctor).next_free_at
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_appointment(patient=PatientFactory(), doctor=doctor, start=first)
+    assert ScheduleSettings.objects.get(doctor=doctor).next_free_at > first

@@ -59,3 +59,33 @@ def test_once_does_nothing_the_second_time_and_reruns_do_not_duplicate_logins():
     seed(doctors=0, patients=0)
     assert User.objects.filter(email="doctor@appion.test").count() == 1
     assert ChamberHours.objects.filter(doctor__user__email="doctor@appion.test").count() == 12
+
+
+def test_generated_appointments_obey_the_booking_rules():
+    from collections import Counter
+
+    from scheduling.models import Appointment, AppointmentEvent
+
+    seed(doctors=6, patients=30, appointments=400)
+
+    appointments = list(Appointment.objects.select_related("doctor"))
+    assert len(appointments) == 400
+    active = [a for a in appointments if a.is_active]
+    for key in ("doctor_id", "patient_id"):
+        by_owner = {}
+        for a in sorted(active, key=lambda a: a.start):
+            previous = by_owner.get(getattr(a, key))
+            assert previous is None or previous.end <= a.start, (key, previous, a)
+            by_owner[getattr(a, key)] = a
+    assert set(Counter(a.status for a in appointments)) == {
+        "pending",
+        "confirmed",
+        "completed",
+        "no_show",
+        "cancelled",
+    }
+    assert all(a.fee == a.doctor.consultation_fee for a in appointments)
+    last_events = {
+        e.appointment_id: e.to_status for e in AppointmentEvent.objects.order_by("created_at", "pk")
+    }
+    assert all(last_events[a.pk] == a.status for a in appointments)

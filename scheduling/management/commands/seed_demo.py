@@ -4,17 +4,23 @@ Sized by options, so that the same command makes benchmark-sized data. Generated
 are written with bulk inserts and one pre-computed password hash."""
 
 import random
-from datetime import time
+import time as time_module
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from itertools import islice
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from locations.models import Thana
-from scheduling.models import ChamberHours, ScheduleSettings
+from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
+from scheduling.selectors import day_grid
 
 DEMO_PASSWORD = "Appion#2026"
 DEMO_LOGINS = [
@@ -71,6 +77,7 @@ LAST_NAMES = [
     "Mollah",
     "Das",
 ]
+QUALIFICATIONS = ["MBBS", "MBBS, FCPS", "MBBS, MD", "MBBS, MS", "BDS", "MBBS, FRCS"]
 CHAMBERS = [
     "Popular Diagnostic Centre",
     "Ibn Sina Diagnostic",
@@ -80,6 +87,14 @@ CHAMBERS = [
     "City Hospital",
     "Health Care Clinic",
 ]
+# The status path that leads to each final status: every step is recorded as an event.
+HISTORY = {
+    "pending": ["pending"],
+    "confirmed": ["pending", "confirmed"],
+    "completed": ["pending", "confirmed", "completed"],
+    "no_show": ["pending", "confirmed", "no_show"],
+    "cancelled": ["pending", "cancelled"],
+}
 # Sat–Thu mornings and afternoons: a typical chamber week.
 WEEK = [5, 6, 0, 1, 2, 3]
 HOURS = [(time(9), time(12)), (time(14), time(17))]
@@ -91,6 +106,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--doctors", type=int, default=24, help="generated doctors")
         parser.add_argument("--patients", type=int, default=40, help="generated patients")
+        parser.add_argument("--appointments", type=int, default=300, help="generated appointments")
+        parser.add_argument(
+            "--no-history",
+            action="store_false",
+            dest="history",
+            help="skip the status history of generated appointments (faster)",
+        )
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
         parser.add_argument(
             "--once", action="store_true", help="do nothing when the demo logins exist"
@@ -101,7 +123,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present.")
             return
         self.random = random.Random(options["seed"])
+        self.history = options.get("history", True)
+        # Hashing is slow on purpose: hash once, share the hash among all demo users.
         self.password_hash = make_password(DEMO_PASSWORD)
+        self.db_now = User._meta.get_field("created_at").get_db_prep_save(
+            timezone.now(), connection
+        )
         self.thanas = list(Thana.objects.select_related("district"))
         self.specializations = list(Specialization.objects.all())
         with transaction.atomic():
@@ -109,9 +136,13 @@ class Command(BaseCommand):
             doctors += self.create_doctors(options["doctors"])
             self.create_patients(options["patients"])
             self.create_schedules(doctors)
+        started = time_module.monotonic()
+        made = self.create_appointments(options["appointments"])
+        seconds = time_module.monotonic() - started
+        rate = f" ({made / seconds:,.0f} a second)" if made and seconds else ""
         self.stdout.write(
-            f"Demo logins ready; {options['doctors']} doctors and {options['patients']} "
-            "patients generated."
+            f"Demo logins ready; {options['doctors']} doctors, {options['patients']} "
+            f"patients and {made} appointments generated{rate}."
         )
 
     def _thana(self, name=None):
@@ -134,7 +165,9 @@ class Command(BaseCommand):
         return user
 
     def create_demo_logins(self):
-        self._login(
+        """The documented logins (see DEMO_LOGINS), created or reset to their documented
+        state. Returns the two demo doctors' profiles."""
+        self.admin = self._login(
             "admin@appion.test",
             full_name="Appion Administrator",
             role=User.Role.ADMIN,
@@ -164,9 +197,12 @@ class Command(BaseCommand):
                     "chamber_name": "Popular Diagnostic Centre",
                     "chamber_address": "House 16, Road 2",
                     "chamber_thana": thana,
-                    "verified_at": timezone.now() if verified else None,
                 },
             )
+            if verified != profile.is_verified:
+                profile.verified_at = timezone.now() if verified else None
+                profile.verified_by = self.admin if verified else None
+                profile.save(update_fields=["verified_at", "verified_by"])
             doctors.append(profile)
         patient = self._login(
             "patient@appion.test",
@@ -184,59 +220,120 @@ class Command(BaseCommand):
         return f"{self.random.choice(FIRST_NAMES)} {self.random.choice(LAST_NAMES)}"
 
     def _new_users(self, count, role, prefix):
+        """Insert `count` users named like `prefix`N@appion.test, numbered on from the ones
+        made by earlier runs, each in a random thana. Returns (id, thana) pairs."""
         start = User.objects.filter(email__startswith=prefix).count()
-        users = []
-        for n in range(start, start + count):
-            thana = self._thana()
-            users.append(
-                User(
-                    email=f"{prefix}{n}@appion.test",
-                    full_name=("Dr. " if role == User.Role.DOCTOR else "") + self._name(),
-                    role=role,
-                    password=self.password_hash,
-                    thana=thana,
-                    district=thana.district if thana else None,
-                    division_id=thana.district.division_id if thana else None,
+        ids = self._reserve_ids(User, count)
+        title = "Dr. " if role == User.Role.DOCTOR else ""
+        thanas = [self._thana() for _n in range(count)]
+        self._insert(
+            User,
+            ["id", "email", "full_name", "role", "password", "thana_id", "district_id"]
+            + ["division_id", "created_at"],
+            (
+                (
+                    pk,
+                    f"{prefix}{n}@appion.test",
+                    title + self._name(),
+                    role,
+                    self.password_hash,
+                    thana.pk if thana else None,
+                    thana.district_id if thana else None,
+                    thana.district.division_id if thana else None,
+                    self.db_now,
                 )
-            )
-        User.objects.bulk_create(users, batch_size=2000)
-        # bulk_create returns ids on PostgreSQL but not always on SQLite: read them back.
-        return list(User.objects.filter(email__in=[u.email for u in users]).select_related("thana"))
+                for pk, n, thana in zip(ids, range(start, start + count), thanas, strict=True)
+            ),
+        )
+        return list(zip(ids, thanas, strict=True))
 
     def create_doctors(self, count):
+        """Generated doctors: random specialization, fee ৳300–2000 and chamber thana; nine
+        in ten verified by the demo administrator."""
         if count <= 0 or not self.specializations:
             return []
         users = self._new_users(count, User.Role.DOCTOR, "doctor-")
-        now = timezone.now()
-        profiles = [
-            DoctorProfile(
-                user=user,
-                licence_number=f"D-{user.pk:06d}",
-                specialization=self.random.choice(self.specializations),
-                qualifications=self.random.choice(
-                    ["MBBS", "MBBS, FCPS", "MBBS, MD", "MBBS, MS", "BDS", "MBBS, FRCS"]
-                ),
-                experience_years=self.random.randint(1, 35),
-                consultation_fee=Decimal(self.random.randrange(300, 2001, 50)),
-                chamber_name=self.random.choice(CHAMBERS),
-                chamber_address=f"House {self.random.randint(1, 99)}, "
-                f"Road {self.random.randint(1, 30)}",
-                chamber_thana=user.thana,
-                verified_at=now if self.random.random() < 0.9 else None,
-            )
-            for user in users
+        ids = self._reserve_ids(DoctorProfile, count)
+        rnd = self.random
+        self._insert(
+            DoctorProfile,
+            ["id", "user_id", "licence_number", "specialization_id", "qualifications"]
+            + ["experience_years", "consultation_fee", "chamber_name", "chamber_address"]
+            + ["chamber_thana_id", "verified_at", "verified_by_id"],
+            (
+                (
+                    pk,
+                    user_id,
+                    f"D-{user_id:06d}",
+                    rnd.choice(self.specializations).pk,
+                    rnd.choice(QUALIFICATIONS),
+                    rnd.randint(1, 35),
+                    Decimal(rnd.randrange(300, 2001, 50)),
+                    rnd.choice(CHAMBERS),
+                    f"House {rnd.randint(1, 99)}, Road {rnd.randint(1, 30)}",
+                    thana.pk if thana else None,
+                    *((self.db_now, self.admin.pk) if rnd.random() < 0.9 else (None, None)),
+                )
+                for pk, (user_id, thana) in zip(ids, users, strict=True)
+            ),
+        )
+        return [
+            profile
+            for chunk in _chunks(ids, 5000)
+            for profile in DoctorProfile.objects.filter(pk__in=chunk)
         ]
-        DoctorProfile.objects.bulk_create(profiles, batch_size=2000)
-        return list(DoctorProfile.objects.filter(user__in=users))
 
     def create_patients(self, count):
+        """Generated patients, each with an (empty) patient profile. Returns how many."""
         if count <= 0:
-            return []
+            return 0
         users = self._new_users(count, User.Role.PATIENT, "patient-")
-        PatientProfile.objects.bulk_create(
-            [PatientProfile(user=user) for user in users], batch_size=2000
+        ids = self._reserve_ids(PatientProfile, count)
+        self._insert(
+            PatientProfile,
+            ["id", "user_id"],
+            ((pk, user_id) for pk, (user_id, _thana) in zip(ids, users, strict=True)),
         )
-        return users
+        return count
+
+    def _reserve_ids(self, model, count):
+        """`count` primary keys that no row of `model` has, for rows written by _insert."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [model._meta.db_table, model._meta.pk.column, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        last = model.objects.aggregate(last=Max("pk"))["last"] or 0
+        return list(range(last + 1, last + 1 + count))
+
+    def _insert(self, model, names, rows):
+        """Insert `rows`, tuples of database-ready values for the fields `names` (attnames),
+        every other field taking its default. Skips the ORM's per-value work, which makes
+        tens of thousands of rows take seconds: COPY on PostgreSQL, executemany elsewhere."""
+        fields = [model._meta.get_field(name) for name in names]
+        rest = [field for field in model._meta.concrete_fields if field not in fields]
+        defaults = tuple(
+            field.get_db_prep_save(
+                timezone.now() if getattr(field, "auto_now", False) else field.get_default(),
+                connection,
+            )
+            for field in rest
+        )
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields + rest)
+        table = quote(model._meta.db_table)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row + defaults)
+                return
+            placeholders = ", ".join(["%s"] * (len(fields) + len(rest)))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+            for chunk in _chunks(rows, 5000):
+                cursor.executemany(sql, [row + defaults for row in chunk])
 
     def create_schedules(self, doctors):
         """Chamber hours Saturday to Thursday and default rules for doctors without any."""
@@ -261,3 +358,216 @@ class Command(BaseCommand):
             batch_size=5000,
             ignore_conflicts=True,
         )
+
+    def create_appointments(self, count, *, past_days=180, batch=20_000):
+        """`count` appointments of listed doctors with working hours, from `past_days` ago
+        to the end of their booking windows, obeying every booking rule: on the slot
+        grid of chamber hours, no two active ones overlapping for a doctor (one
+        appointment a slot) or for a patient (at most one a day), the fee copied, the
+        serial of the slot. Past ones are completed, no-show or cancelled; future ones
+        pending, confirmed or cancelled. Each gets its creation event. Written in bulk
+        batches, each in its own transaction."""
+        if count <= 0:
+            return 0
+        doctors = list(
+            DoctorProfile.objects.filter(verified_at__isnull=False, user__is_active=True)
+            .select_related("schedule_settings")
+            .prefetch_related("chamber_hours")
+        )
+        patient_ids = list(
+            User.objects.filter(role=User.Role.PATIENT, is_active=True).values_list("pk", flat=True)
+        )
+        doctors = [d for d in doctors if d.chamber_hours.all()]
+        if not doctors or not patient_ids:
+            return 0
+        taken = set(
+            Appointment.objects.filter(doctor__in=doctors).values_list("doctor_id", "start")
+        )
+        tz = timezone.get_default_timezone()
+        busy_patient_days = {
+            (patient_id, start.astimezone(tz).date())
+            for patient_id, start in Appointment.objects.filter(
+                status__in=Appointment.ACTIVE_STATUSES
+            ).values_list("patient_id", "start")
+        }
+        now = timezone.now()
+        today = timezone.localdate()
+        first_day = today - timedelta(days=past_days)
+        rnd = self.random
+        # Each doctor's slot grid per weekday, computed once (a grid for Monday 2001-01-01
+        # shifted to each day).
+        grids = {}
+        for doctor in doctors:
+            by_weekday = defaultdict(list)
+            for hour_range in doctor.chamber_hours.all():
+                by_weekday[hour_range.weekday].append(hour_range)
+            slot_minutes = doctor.schedule_settings.slot_minutes
+            grids[doctor.pk] = {
+                weekday: [
+                    (slot.start.time(), slot.serial)
+                    for slot in day_grid(hours, today, slot_minutes)
+                ]
+                for weekday, hours in by_weekday.items()
+            }
+        span = (today + timedelta(days=30) - first_day).days
+        made = 0
+        appointments = []
+        # Large loads on PostgreSQL write each batch in a second thread (with its own
+        # connection) while the next batch is generated.
+        writer = _Writer(self._write_appointments, threaded=count >= 50_000)
+        attempts = 0
+        while made + len(appointments) < count and attempts < count * 20:
+            attempts += 1
+            doctor = rnd.choice(doctors)
+            day = first_day + timedelta(days=rnd.randrange(span))
+            grid = grids[doctor.pk].get(day.weekday())
+            if not grid:
+                continue
+            start_time, serial = rnd.choice(grid)
+            start = datetime.combine(day, start_time, tzinfo=tz)
+            if (doctor.pk, start) in taken:
+                continue
+            patient_id = rnd.choice(patient_ids)
+            if (patient_id, day) in busy_patient_days:
+                continue
+            taken.add((doctor.pk, start))
+            busy_patient_days.add((patient_id, day))
+            roll = rnd.random()
+            if start < now:
+                status = "completed" if roll < 0.72 else "no_show" if roll < 0.82 else "cancelled"
+            else:
+                status = "confirmed" if roll < 0.5 else "pending" if roll < 0.9 else "cancelled"
+            booked_at = start - timedelta(days=rnd.randint(0, 20), hours=rnd.randint(1, 12))
+            appointments.append(
+                (
+                    doctor.pk,
+                    patient_id,
+                    start,
+                    start + timedelta(minutes=doctor.schedule_settings.slot_minutes),
+                    serial,
+                    status,
+                    doctor.consultation_fee,
+                    booked_at,
+                )
+            )
+            if len(appointments) >= batch:
+                made += writer.write(appointments)
+                appointments = []
+        made += writer.write(appointments)
+        return made + writer.finish()
+
+    def _write_appointments(self, rows):
+        """Insert appointments given as (doctor_id, patient_id, start, end, serial, status,
+        fee, created_at) with their history: COPY on PostgreSQL, bulk_create elsewhere."""
+        if not rows:
+            return 0
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence('scheduling_appointment', 'id')) "
+                    "FROM generate_series(1, %s)",
+                    [len(rows)],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                raw = cursor.cursor
+                with raw.copy(
+                    'COPY scheduling_appointment (id, doctor_id, patient_id, start, "end", '
+                    "serial, status, fee, symptoms, notes, created_at, updated_at) FROM STDIN"
+                ) as copy:
+                    for pk, row in zip(ids, rows, strict=True):
+                        copy.write_row((pk, *row[:7], "", "", row[7], row[7]))
+                with raw.copy(
+                    "COPY scheduling_appointmentevent (appointment_id, actor_id, from_status, "
+                    "to_status, reason, created_at) FROM STDIN"
+                ) as copy:
+                    for pk, row in zip(ids, rows, strict=True) if self.history else ():
+                        for event in _history(pk, row):
+                            copy.write_row(event)
+            return len(rows)
+        with transaction.atomic():
+            return self._bulk_create_appointments(rows)
+
+    def _bulk_create_appointments(self, rows):
+        created = Appointment.objects.bulk_create(
+            Appointment(
+                doctor_id=d,
+                patient_id=p,
+                start=start,
+                end=end,
+                serial=serial,
+                status=status,
+                fee=fee,
+                created_at=booked_at,
+            )
+            for d, p, start, end, serial, status, fee, booked_at in rows
+        )
+        if not self.history:
+            return len(created)
+        AppointmentEvent.objects.bulk_create(
+            AppointmentEvent(
+                appointment_id=pk,
+                actor_id=actor,
+                from_status=previous,
+                to_status=status,
+                reason=reason,
+                created_at=moment,
+            )
+            for appointment, row in zip(created, rows, strict=True)
+            for pk, actor, previous, status, reason, moment in _history(appointment.pk, row)
+        )
+        return len(created)
+
+
+def _history(pk, row):
+    """The events of a generated appointment: its creation by the patient, then each
+    step of HISTORY to its final status."""
+    _doctor, patient_id, _start, end, _serial, final, _fee, booked_at = row
+    moment, previous = booked_at, ""
+    for status in HISTORY[final]:
+        if status in ("completed", "no_show"):
+            moment = end
+        yield (pk, patient_id if not previous else None, previous, status, "", moment)
+        previous = status
+        moment += timedelta(hours=1)
+
+
+class _Writer:
+    """Writes batches now, or in one background thread so that generating the next batch
+    overlaps with the database work. At most one batch waits."""
+
+    def __init__(self, write, *, threaded):
+        self.write_batch = write
+        self.pool = ThreadPoolExecutor(max_workers=1) if threaded else None
+        self.pending = None
+
+    def write(self, rows):
+        if self.pool is None:
+            return self.write_batch(rows)
+        done = self._collect()
+        self.pending = self.pool.submit(self._in_thread, rows)
+        return done
+
+    def finish(self):
+        done = self._collect()
+        if self.pool is not None:
+            self.pool.shutdown()
+        return done
+
+    def _collect(self):
+        if self.pending is None:
+            return 0
+        done, self.pending = self.pending.result(), None
+        return done
+
+    def _in_thread(self, rows):
+        try:
+            return self.write_batch(rows)
+        finally:
+            connection.close()
+
+
+def _chunks(items, size):
+    """The items in lists of at most `size`."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,187 @@
+"""Benchmark: seed benchmark-sized data on PostgreSQL, serve it with gunicorn (2 workers)
+and measure throughput and latency with wrk, each page as a ratio of /healthz.
+
+    make bench                      # or: .venv/bin/python bench/run.py
+    BENCH_DURATION=20 make bench    # longer runs
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/appion_bench),
+BENCH_DOCTORS (2000), BENCH_PATIENTS (50000), BENCH_APPOINTMENTS (500000),
+BENCH_DURATION seconds per page (10), BENCH_CONNECTIONS (16). Results are printed and
+written to bench/results.md."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/appion_bench"
+)
+DOCTORS = int(os.environ.get("BENCH_DOCTORS", 2000))
+PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50000))
+APPOINTMENTS = int(os.environ.get("BENCH_APPOINTMENTS", 500000))
+DURATION = int(os.environ.get("BENCH_DURATION", 10))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+PORT = 8100
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DATABASE_URL,
+    "DEBUG": "0",
+    "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "STATIC_MANIFEST": "0",
+    "LOG_LEVEL": "ERROR",
+}
+
+
+def manage(*args, capture=False):
+    return subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        text=True,
+        capture_output=capture,
+    ).stdout
+
+
+def ensure_database():
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def sql(query):
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL) as conn:
+        return conn.execute(query).fetchone()
+
+
+def seed():
+    manage("migrate", "--noinput", "-v", "0")
+    manage("seed_locations")
+    doctors, appointments = sql(
+        "SELECT (SELECT count(*) FROM accounts_doctorprofile),"
+        " (SELECT count(*) FROM scheduling_appointment)"
+    )
+    if doctors >= DOCTORS and appointments >= APPOINTMENTS:
+        print(f"Data present: {doctors} doctors, {appointments} appointments.")
+        return None
+    started = time.monotonic()
+    output = manage(
+        "seed_demo",
+        "--doctors",
+        str(max(DOCTORS - doctors, 0)),
+        "--patients",
+        str(PATIENTS),
+        "--appointments",
+        str(max(APPOINTMENTS - appointments, 0)),
+        capture=True,
+    )
+    print(output.strip())
+    return time.monotonic() - started, output.strip()
+
+
+def wrk(url, headers=()):
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    output = subprocess.run([*command, url], check=True, text=True, capture_output=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return rps, latency.get("50"), latency.get("99"), int(errors[1]) if errors else 0
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install -y wrk")
+    ensure_database()
+    seeded = seed()
+    # As cron would: the directory's order comes from the stored next free slots.
+    print(manage("refresh_next_free", capture=True).strip())
+    doctor_id = sql(
+        "SELECT d.id FROM accounts_doctorprofile d"
+        " JOIN scheduling_appointment a ON a.doctor_id = d.id"
+        " WHERE d.verified_at IS NOT NULL GROUP BY d.id ORDER BY count(*) DESC LIMIT 1"
+    )[0]
+    day = date.today() + timedelta(days=1)
+    server = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "appion.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        pages = [
+            ("/healthz", "/healthz", ()),
+            (
+                "slots partial",
+                f"/doctors/{doctor_id}/slots/?date={day}",
+                ("HX-Request: true",),
+            ),
+            ("doctor page", f"/doctors/{doctor_id}/", ()),
+            ("directory", "/doctors/", ()),
+            ("directory, filtered", "/doctors/?specialization=2&sort=fee", ()),
+        ]
+        results = []
+        for label, path, headers in pages:
+            urllib.request.urlopen(base + path)  # warm up
+            results.append((label, path, *wrk(base + path, headers)))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+
+    ceiling = results[0][2]
+    lines = [
+        f"Measured {date.today()} on {os.cpu_count()} cores: gunicorn 2 workers, PostgreSQL, "
+        f"wrk 2 threads × {CONNECTIONS} connections × {DURATION} s per page.",
+        "",
+        "| page | requests/s | p50 | p99 | share of /healthz | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, _path, rps, p50, p99, errors in results:
+        lines.append(f"| {label} | {rps:,.0f} | {p50} | {p99} | {rps / ceiling:.0%} | {errors} |")
+    if seeded:
+        lines += ["", f"Seeding: {seeded[1]} ({seeded[0]:.0f} s in all)"]
+    report = "\n".join(lines)
+    print(report)
+    (ROOT / "bench" / "results.md").write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
