@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,6 +24,11 @@ class Slot:
     def local_start(self):
         return timezone.localtime(self.start)
 
+    @property
+    def start_param(self):
+        """The start as the booking URL's `start` query value."""
+        return quote(self.start.isoformat())
+
 
 def business_hours() -> tuple[time, time]:
     """The site's opening hours (APPION_BUSINESS_HOURS, e.g. "08:00-18:00")."""
@@ -39,16 +45,17 @@ def settings_for(doctor) -> ScheduleSettings:
 
 
 def day_grid(hours, day: date, slot_minutes: int) -> list[Slot]:
-    """Every slot of `day` in the given chamber hours (of that weekday), in time order,
+    """Every slot of `day` in the given chamber hours ((start, end) times of that
+    weekday), in time order,
     numbered by serial. Slots are whole: a range's remainder shorter than a slot is not
     one. Ranges are clipped to the site's business hours."""
     tz = timezone.get_default_timezone()
     opening, closing = business_hours()
     length = timedelta(minutes=slot_minutes)
     slots = []
-    for hour_range in sorted(hours, key=lambda h: h.start):
-        start = datetime.combine(day, max(hour_range.start, opening), tzinfo=tz)
-        end = datetime.combine(day, min(hour_range.end, closing), tzinfo=tz)
+    for range_start, range_end in sorted(hours):
+        start = datetime.combine(day, max(range_start, opening), tzinfo=tz)
+        end = datetime.combine(day, min(range_end, closing), tzinfo=tz)
         while start + length <= end:
             slots.append(Slot(start=start, end=start + length, serial=len(slots) + 1))
             start += length
@@ -69,7 +76,8 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     business hours, is not on a day of time off, starts no sooner than the minimum notice
     and no later than the booking window allows, and overlaps no active (pending,
     confirmed, completed) appointment. Four queries whatever the number of doctors,
-    days or appointments (one when the doctors' settings were prefetched)."""
+    days or appointments; three when the doctors came with their settings
+    (select_related("schedule_settings"))."""
     now = now or timezone.now()
     doctors = list(doctors)
     if not doctors or date_to < date_from:
@@ -77,17 +85,36 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     ids = [doctor.pk for doctor in doctors]
     tz = timezone.get_default_timezone()
 
-    schedules = {s.doctor_id: s for s in ScheduleSettings.objects.filter(doctor_id__in=ids)}
+    # Settings fetched with the doctors (select_related) are used as they are.
+    schedules = {
+        doctor.pk: doctor.schedule_settings
+        for doctor in doctors
+        if "schedule_settings" in doctor._state.fields_cache
+        and doctor._state.fields_cache["schedule_settings"] is not None
+    }
+    if len(schedules) < len(doctors):
+        schedules.update(
+            (s.doctor_id, s)
+            for s in ScheduleSettings.objects.filter(
+                doctor_id__in=[pk for pk in ids if pk not in schedules]
+            )
+        )
+    weekdays = {
+        (date_from + timedelta(days=n)).weekday()
+        for n in range(min(7, (date_to - date_from).days + 1))
+    }
     hours = defaultdict(lambda: defaultdict(list))
-    for hour_range in ChamberHours.objects.filter(doctor_id__in=ids):
-        hours[hour_range.doctor_id][hour_range.weekday].append(hour_range)
+    for doctor_id, weekday, start, end in ChamberHours.objects.filter(
+        doctor_id__in=ids, weekday__in=weekdays
+    ).values_list("doctor_id", "weekday", "start", "end"):
+        hours[doctor_id][weekday].append((start, end))
     leave_days = defaultdict(set)
-    for leave in TimeOff.objects.filter(
+    for doctor_id, first, last in TimeOff.objects.filter(
         doctor_id__in=ids, start_date__lte=date_to, end_date__gte=date_from
-    ).only("doctor_id", "start_date", "end_date"):
-        day = max(leave.start_date, date_from)
-        while day <= min(leave.end_date, date_to):
-            leave_days[leave.doctor_id].add(day)
+    ).values_list("doctor_id", "start_date", "end_date"):
+        day = max(first, date_from)
+        while day <= min(last, date_to):
+            leave_days[doctor_id].add(day)
             day += timedelta(days=1)
     taken = defaultdict(list)
     window_start = datetime.combine(date_from, time.min, tzinfo=tz)
@@ -95,6 +122,9 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     for doctor_id, start, end in Appointment.objects.filter(
         doctor_id__in=ids,
         status__in=Appointment.ACTIVE_STATUSES,
+        # An appointment is at most one slot (≤ 2 hours) long; the lower bound on start
+        # keeps the (doctor, start) index range tight.
+        start__gte=window_start - timedelta(days=1),
         start__lt=window_end,
         end__gt=window_start,
     ).values_list("doctor_id", "start", "end"):

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.models import DoctorProfile
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from scheduling import services
 from scheduling.models import Appointment, AppointmentEvent
@@ -164,5 +165,6 @@ def test_other_patients_cannot_see_the_appointment(client, doctor):
 
 def test_slot_length_comes_from_the_doctors_settings(doctor):
     services.save_schedule_settings(doctor=doctor, slot_minutes=30)
-    slots = services.book_appointment(patient=PatientFactory(), doctor=doctor, start=at(9, 30))
-    assert slots.end - slots.start == timedelta(minutes=30)
+    doctor = DoctorProfile.objects.get(pk=doctor.pk)  # as the next request would load it
+    booked = services.book_appointment(patient=PatientFactory(), doctor=doctor, start=at(9, 30))
+    assert booked.end - booked.start == timedelta(minutes=30)

@@ -21,6 +21,7 @@ from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from locations.models import Thana
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
 from scheduling.selectors import day_grid
+from scheduling.services import refresh_next_free
 
 DEMO_PASSWORD = "Appion#2026"
 DEMO_LOGINS = [
@@ -140,6 +141,8 @@ class Command(BaseCommand):
         made = self.create_appointments(options["appointments"])
         seconds = time_module.monotonic() - started
         rate = f" ({made / seconds:,.0f} a second)" if made and seconds else ""
+        # The directory sorts by each doctor's stored next free slot.
+        refresh_next_free()
         self.stdout.write(
             f"Demo logins ready; {options['doctors']} doctors, {options['patients']} "
             f"patients and {made} appointments generated{rate}."
@@ -394,13 +397,12 @@ class Command(BaseCommand):
         today = timezone.localdate()
         first_day = today - timedelta(days=past_days)
         rnd = self.random
-        # Each doctor's slot grid per weekday, computed once (a grid for Monday 2001-01-01
-        # shifted to each day).
+        # Each doctor's slot grid per weekday, computed once: (time, serial) pairs.
         grids = {}
         for doctor in doctors:
             by_weekday = defaultdict(list)
             for hour_range in doctor.chamber_hours.all():
-                by_weekday[hour_range.weekday].append(hour_range)
+                by_weekday[hour_range.weekday].append((hour_range.start, hour_range.end))
             slot_minutes = doctor.schedule_settings.slot_minutes
             grids[doctor.pk] = {
                 weekday: [
