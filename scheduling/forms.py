@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import DoctorRegistrationForm as AccountsDoctorRegistrationForm
 from scheduling.hours import check_ranges, format_ranges, parse_ranges
-from scheduling.models import WEEK_ORDER, ScheduleSettings, Weekday
+from scheduling.models import WEEK_ORDER, ScheduleSettings, VisitNotes, Weekday
 
 HOURS_HELP = _("Time ranges separated by commas, e.g. 09:00-12:00,14:00-17:00. Empty: closed.")
 
@@ -157,3 +157,39 @@ def parse_date(value) -> date | None:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The patient sees this message."),
+    )
+
+
+class VisitNotesForm(forms.ModelForm):
+    class Meta:
+        model = VisitNotes
+        fields = ["diagnosis", "prescription", "advice", "follow_up_date"]
+        widgets = {
+            "diagnosis": forms.Textarea(attrs={"rows": 2}),
+            "prescription": forms.Textarea(attrs={"rows": 4}),
+            "advice": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean_follow_up_date(self):
+        follow_up = self.cleaned_data["follow_up_date"]
+        if follow_up and follow_up < timezone.localdate():
+            raise ValidationError(_("The follow-up date cannot be in the past."))
+        return follow_up

@@ -188,6 +188,8 @@ class Appointment(models.Model):
     notes = models.TextField(_("notes for the doctor"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("booked at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set in the same UPDATE that claims the reminder, so that it is sent at most once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("appointment")
@@ -250,3 +252,30 @@ class AppointmentEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class VisitNotes(models.Model):
+    """The doctor's notes on a completed visit: the patient's medical history."""
+
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="visit_notes",
+        verbose_name=_("appointment"),
+    )
+    diagnosis = models.TextField(_("diagnosis"), max_length=2000, blank=True)
+    prescription = models.TextField(_("prescription"), max_length=4000, blank=True)
+    advice = models.TextField(_("advice"), max_length=2000, blank=True)
+    follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # How long after the visit the doctor may still edit the notes.
+    EDITABLE_DAYS = 7
+
+    class Meta:
+        verbose_name = _("visit notes")
+        verbose_name_plural = _("visit notes")
+
+    def __str__(self):
+        return str(self.appointment)

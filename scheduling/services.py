@@ -18,6 +18,7 @@ from scheduling.models import (
     ChamberHours,
     ScheduleSettings,
     TimeOff,
+    VisitNotes,
 )
 from scheduling.selectors import find_free_slot, listed_doctors, next_free_slots, settings_for
 
@@ -37,7 +38,7 @@ SLOT_TAKEN = gettext_lazy("This slot was just taken — please pick another.")
 
 
 def book_appointment(
-    *, patient, doctor, start: datetime, symptoms="", notes="", now=None
+    *, patient, doctor, start: datetime, symptoms="", notes="", now=None, send_emails=True
 ) -> Appointment:
     """Book the free slot of `doctor` that starts at `start` for `patient`.
 
@@ -100,7 +101,8 @@ def book_appointment(
         # The exclusion constraint refused an overlap: another booking won the race.
         raise BookingError(SLOT_TAKEN, slot_taken=True) from None
 
-    transaction.on_commit(lambda: send_booking_emails(appointment))
+    if send_emails:
+        transaction.on_commit(lambda: send_booking_emails(appointment))
     refresh_after_commit(doctor)
     return appointment
 
@@ -212,42 +214,150 @@ def cancel_for_time_off(*, time_off, by, message) -> int:
     return len(appointments)
 
 
-def cancel_appointment(*, appointment, by, reason="") -> Appointment:
-    """Cancel a pending or confirmed appointment and record who did it and why; the
-    patient is emailed after the commit."""
+Status = Appointment.Status
+
+# The only moves an appointment's status can make.
+TRANSITIONS = {
+    Status.PENDING: {Status.CONFIRMED, Status.CANCELLED},
+    Status.CONFIRMED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
+}
+
+
+def _role_in(appointment, user):
+    if user.is_staff:
+        return "staff"
+    if appointment.doctor.user_id == user.pk:
+        return "doctor"
+    if appointment.patient_id == user.pk:
+        return "patient"
+    return None
+
+
+def check_transition(*, appointment, to, by, now=None) -> None:
+    """Raise BookingError with a clear message unless `by` may move `appointment` to
+    status `to` now. Pending → confirmed → completed | no_show; pending | confirmed →
+    cancelled. The doctor (or staff) confirms, completes and marks no-shows, the last
+    two only once the visit has begun; the patient may only cancel, and only before the
+    doctor's cancellation cut-off; the doctor and staff may cancel at any time."""
+    now = now or timezone.now()
+    current = appointment.status
+    if to not in TRANSITIONS.get(current, set()):
+        raise BookingError(
+            _("A %(current)s appointment cannot become %(to)s.")
+            % {
+                "current": Status(current).label.lower(),
+                "to": Status(to).label.lower(),
+            }
+        )
+    role = _role_in(appointment, by)
+    if role is None:
+        raise BookingError(_("This is not your appointment."))
+    if to == Status.CANCELLED:
+        if role == "patient":
+            cutoff = appointment.start - timedelta(
+                minutes=settings_for(appointment.doctor).cancellation_cutoff_minutes
+            )
+            if now >= cutoff:
+                raise BookingError(
+                    _(
+                        "It is too late to cancel online: the chamber takes cancellations "
+                        "until %(cutoff)s. Please call the chamber."
+                    )
+                    % {"cutoff": timezone.localtime(cutoff).strftime("%d %b %Y %H:%M")}
+                )
+        return
+    if role == "patient":
+        raise BookingError(_("Only the doctor's chamber can do this."))
+    if to in (Status.COMPLETED, Status.NO_SHOW) and now < appointment.start:
+        raise BookingError(_("A visit can be marked only once its time has begun."))
+
+
+def change_status(*, appointment, to, by, reason="", now=None) -> Appointment:
+    """Move `appointment` to status `to` on behalf of `by`, if check_transition allows
+    it, and record the change as an AppointmentEvent (who, when, from, to, reason). The
+    row is locked, so two concurrent changes cannot both apply. The other side is
+    emailed after the commit; a failing mail server does not undo the change."""
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if appointment.status not in (Appointment.Status.PENDING, Appointment.Status.CONFIRMED):
-            raise BookingError(_("Only a pending or confirmed appointment can be cancelled."))
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("doctor__user", "patient")
+            .get(pk=appointment.pk)
+        )
+        check_transition(appointment=appointment, to=to, by=by, now=now)
         previous = appointment.status
-        appointment.status = Appointment.Status.CANCELLED
+        appointment.status = to
         appointment.save(update_fields=["status", "updated_at"])
         AppointmentEvent.objects.create(
             appointment=appointment,
             actor=by,
             from_status=previous,
-            to_status=appointment.status,
-            reason=reason.strip()[:500],
+            to_status=to,
+            reason=(reason or "").strip()[:500],
         )
-    transaction.on_commit(lambda: send_cancellation_email(appointment, reason))
-    refresh_after_commit(appointment.doctor)
+    transaction.on_commit(lambda: send_status_email(appointment, by=by, reason=reason))
+    if to == Status.CANCELLED:
+        refresh_after_commit(appointment.doctor)
     return appointment
 
 
-def send_cancellation_email(appointment, reason):
-    patient = appointment.patient
-    with translation.override(patient.preferred_language or "en"):
-        body = render_to_string(
-            "scheduling/email/cancelled_patient.txt",
-            {"appointment": appointment, "reason": reason},
+def cancel_appointment(*, appointment, by, reason="", now=None) -> Appointment:
+    """Cancel through change_status (the one code path for cancelling)."""
+    return change_status(
+        appointment=appointment, to=Status.CANCELLED, by=by, reason=reason, now=now
+    )
+
+
+def reschedule_appointment(*, appointment, start, by, now=None) -> Appointment:
+    """Move the patient's appointment to another free slot of the same doctor in one
+    step: the old one is cancelled (reason: rescheduled) and the new one booked in the
+    same transaction, so the patient ends with exactly one of them — never two, never
+    none — also when another patient takes the new slot at the same moment (the
+    booking's database rules decide, and the whole step rolls back). Returns the new
+    appointment; raises BookingError otherwise."""
+    if by.pk != appointment.patient_id:
+        raise BookingError(_("Only the patient can reschedule an appointment."))
+    with transaction.atomic():
+        old = change_status(
+            appointment=appointment,
+            to=Status.CANCELLED,
+            by=by,
+            reason=gettext_lazy("Rescheduled"),
+            now=now,
         )
-        subject = _("Appointment cancelled: %(when)s") % {
-            "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M")
+        new = book_appointment(
+            patient=old.patient,
+            doctor=old.doctor,
+            start=start,
+            symptoms=old.symptoms,
+            notes=old.notes,
+            now=now,
+            send_emails=False,
+        )
+    return new
+
+
+def send_status_email(appointment, *, by, reason=""):
+    """Tell the other side about a status change, in their language."""
+    if appointment.status == Status.CANCELLED and by.pk == appointment.patient_id:
+        recipient = appointment.doctor.user
+    elif appointment.status in (Status.CONFIRMED, Status.CANCELLED):
+        recipient = appointment.patient
+    else:
+        return
+    with translation.override(recipient.preferred_language or "en"):
+        body = render_to_string(
+            "scheduling/email/status_changed.txt",
+            {"appointment": appointment, "reason": reason, "recipient": recipient},
+        )
+        subject = _("Appointment %(status)s: %(when)s, serial %(serial)s") % {
+            "status": appointment.get_status_display().lower(),
+            "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
+            "serial": appointment.serial,
         }
     try:
-        send_mail(subject, body, None, [patient.email])
+        send_mail(subject, body, None, [recipient.email])
     except OSError:
-        logger.exception("Could not send the cancellation email for %s", appointment.pk)
+        logger.exception("Could not send the status email for %s", appointment.pk)
 
 
 def refresh_next_free(*, doctor_ids=None, now=None) -> int:
@@ -298,3 +408,25 @@ def store_next_free(doctors, slots, *, force=False):
 def refresh_after_commit(doctor):
     """Refresh the doctor's stored next free slot once the current transaction commits."""
     transaction.on_commit(lambda: refresh_next_free(doctor_ids=[doctor.pk]))
+
+
+def notes_editable(appointment, *, now=None) -> bool:
+    """Visit notes can be written once the visit is completed, for 7 days after it."""
+    now = now or timezone.now()
+    return appointment.status == Status.COMPLETED and now < appointment.end + timedelta(
+        days=VisitNotes.EDITABLE_DAYS
+    )
+
+
+@transaction.atomic
+def save_visit_notes(*, appointment, by, data, now=None) -> VisitNotes:
+    """Write or update the doctor's notes on a completed visit. Only the appointment's
+    doctor may, and only for 7 days after the visit; after that they are read-only."""
+    if appointment.doctor.user_id != by.pk:
+        raise BookingError(_("Only the doctor of this visit can write its notes."))
+    if not notes_editable(appointment, now=now):
+        raise BookingError(
+            _("Visit notes can be written on a completed visit, for 7 days after it.")
+        )
+    notes, _created = VisitNotes.objects.update_or_create(appointment=appointment, defaults=data)
+    return notes

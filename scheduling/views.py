@@ -2,9 +2,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Count, F, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +21,15 @@ from locations.selectors import districts_of, thanas_of
 from scheduling import selectors, services
 from scheduling.forms import (
     BookingForm,
+    CancelForm,
+    DeclineForm,
     DoctorRegistrationForm,
     ScheduleForm,
     TimeOffForm,
+    VisitNotesForm,
     parse_date,
 )
-from scheduling.models import WEEK_ORDER, ChamberHours, TimeOff, Weekday
+from scheduling.models import WEEK_ORDER, Appointment, ChamberHours, TimeOff, VisitNotes, Weekday
 
 PAGE_SIZE = 20
 SORTS = ("next", "fee", "experience")
@@ -259,17 +264,12 @@ def book(request, doctor_id):
             messages.error(request, error.message)
             url = reverse("scheduling:doctor", args=[doctor.pk])
             return redirect(f"{url}?date={slot.local_start.date().isoformat()}")
-        return redirect("scheduling:booked", appointment_id=appointment.pk)
+        return redirect("scheduling:appointment", appointment_id=appointment.pk)
     return render(
         request,
         "scheduling/book.html",
         {"doctor": doctor, "slot": slot, "form": form, "raw_start": slot.start.isoformat()},
     )
-
-
-def booked(request, appointment_id):
-    appointment = get_object_or_404(selectors.visible_appointments(request.user), pk=appointment_id)
-    return render(request, "scheduling/booked.html", {"appointment": appointment})
 
 
 @doctor_required
@@ -347,3 +347,265 @@ def time_off_delete(request, time_off_id):
     services.remove_time_off(time_off=leave)
     messages.success(request, _("The time off was removed; those days are bookable again."))
     return redirect("scheduling:time_off")
+
+
+# Appointments after booking. Every view that takes an appointment id starts from
+# selectors.visible_appointments(user), so another user's id is a 404 for every verb.
+
+
+def _visible(request, appointment_id):
+    return get_object_or_404(selectors.visible_appointments(request.user), pk=appointment_id)
+
+
+@login_required
+def my_appointments(request):
+    if request.user.role == "doctor":
+        return redirect("scheduling:portal")
+    now = timezone.now()
+    mine = selectors.visible_appointments(request.user).filter(patient=request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        mine = mine.filter(doctor__user__full_name__icontains=q)
+    upcoming = mine.filter(end__gt=now).order_by("start")
+    past = Paginator(mine.filter(end__lte=now).order_by("-start"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "scheduling/my_appointments.html",
+        {"upcoming": upcoming, "page": past, "q": q, "query": f"q={q}" if q else ""},
+    )
+
+
+@login_required
+def appointment_detail(request, appointment_id):
+    appointment = _visible(request, appointment_id)
+    user = request.user
+    now = timezone.now()
+    can = {}
+    for action, status in (
+        ("cancel", Appointment.Status.CANCELLED),
+        ("confirm", Appointment.Status.CONFIRMED),
+        ("complete", Appointment.Status.COMPLETED),
+        ("no_show", Appointment.Status.NO_SHOW),
+    ):
+        try:
+            services.check_transition(appointment=appointment, to=status, by=user, now=now)
+            can[action] = True
+        except services.BookingError:
+            can[action] = False
+    notes = VisitNotes.objects.filter(appointment=appointment).first()
+    is_doctor = appointment.doctor.user_id == user.pk
+    notes_form = None
+    if is_doctor and services.notes_editable(appointment, now=now):
+        notes_form = VisitNotesForm(instance=notes, prefix="notes")
+    history = None
+    if is_doctor or user.is_staff:
+        # The patient's visits with this doctor only: never another doctor's notes.
+        history = (
+            Appointment.objects.filter(patient=appointment.patient, doctor=appointment.doctor)
+            .exclude(pk=appointment.pk)
+            .select_related("visit_notes")
+            .order_by("-start")[:20]
+        )
+    return render(
+        request,
+        "scheduling/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "events": appointment.events.select_related("actor"),
+            "notes": notes,
+            "notes_form": notes_form,
+            "can": can,
+            "can_reschedule": can["cancel"] and user.pk == appointment.patient_id,
+            "is_doctor": is_doctor,
+            "history": history,
+            "decline_form": DeclineForm(prefix="decline"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request, appointment_id):
+    appointment = _visible(request, appointment_id)
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_appointment(
+                appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The appointment has been cancelled."))
+        return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    return render(request, "scheduling/cancel.html", {"appointment": appointment, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reschedule(request, appointment_id):
+    appointment = _visible(request, appointment_id)
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start", ""))
+        try:
+            if start is None:
+                raise services.BookingError(_("Pick one of the free slots."))
+            new = services.reschedule_appointment(
+                appointment=appointment, start=start, by=request.user
+            )
+        except services.BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your appointment has been moved."))
+            return redirect("scheduling:appointment", appointment_id=new.pk)
+    context = _slots_context(appointment.doctor, request.GET.get("date"))
+    context["appointment"] = appointment
+    return render(request, "scheduling/reschedule.html", context)
+
+
+@login_required
+def appointment_ics(request, appointment_id):
+    from scheduling.calendar import appointment_ics as make_ics
+    from scheduling.calendar import ics_filename
+
+    appointment = _visible(request, appointment_id)
+    response = HttpResponse(make_ics(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
+    return response
+
+
+@doctor_required
+def portal(request):
+    doctor = request.user.doctor_profile
+    today = timezone.localdate()
+    now = timezone.now()
+    mine = Appointment.objects.filter(doctor=doctor).select_related("patient")
+    week_start = today - timedelta(days=(today.weekday() - 5) % 7)  # Saturday
+    month_start = today.replace(day=1)
+    counts = mine.filter(status__in=Appointment.ACTIVE_STATUSES).aggregate(
+        week=Count(
+            "pk",
+            filter=Q(start__date__gte=week_start, start__date__lt=week_start + timedelta(days=7)),
+        ),
+        month=Count(
+            "pk", filter=Q(start__date__gte=month_start, start__date__lte=_month_end(today))
+        ),
+        completed_month=Count(
+            "pk", filter=Q(status="completed", start__date__gte=month_start, start__lte=now)
+        ),
+    )
+    return render(
+        request,
+        "scheduling/portal.html",
+        {
+            "doctor": doctor,
+            "today": today,
+            "agenda": _day_agenda(doctor, today),
+            "pending": mine.filter(status=Appointment.Status.PENDING, end__gt=now).order_by(
+                "start"
+            )[:20],
+            "counts": counts,
+        },
+    )
+
+
+def _month_end(day):
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def _day_agenda(doctor, day):
+    tz = timezone.get_default_timezone()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    return (
+        Appointment.objects.filter(
+            doctor=doctor, start__gte=start, start__lt=start + timedelta(days=1)
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+        .order_by("serial", "start")
+    )
+
+
+@doctor_required
+def agenda(request):
+    doctor = request.user.doctor_profile
+    raw = request.GET.get("date")
+    day = parse_date(raw) if raw else timezone.localdate()
+    if day is None:
+        messages.error(request, _("That is not a date; showing today."))
+        day = timezone.localdate()
+    week = request.GET.get("view") == "week"
+    days = [day + timedelta(days=n) for n in range(7)] if week else [day]
+    tz = timezone.get_default_timezone()
+    first = datetime.combine(days[0], datetime.min.time(), tzinfo=tz)
+    appointments = (
+        Appointment.objects.filter(
+            doctor=doctor, start__gte=first, start__lt=first + timedelta(days=len(days))
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+        .order_by("start")
+    )
+    by_day = {d: [] for d in days}
+    for appointment in appointments:
+        by_day[timezone.localtime(appointment.start).date()].append(appointment)
+    return render(
+        request,
+        "scheduling/agenda.html",
+        {
+            "day": day,
+            "week": week,
+            "by_day": [(d, sorted(by_day[d], key=lambda a: a.serial)) for d in days],
+            "previous": day - timedelta(days=7 if week else 1),
+            "next": day + timedelta(days=7 if week else 1),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def change_status(request, appointment_id):
+    appointment = _visible(request, appointment_id)
+    to = request.POST.get("to", "")
+    reason = ""
+    if to == "declined":
+        form = DeclineForm(request.POST, prefix="decline")
+        if not form.is_valid():
+            messages.error(request, _("Write the reason for declining; the patient sees it."))
+            return redirect("scheduling:appointment", appointment_id=appointment.pk)
+        to, reason = Appointment.Status.CANCELLED, form.cleaned_data["reason"]
+    if to not in Appointment.Status.values:
+        messages.error(request, _("That is not a status."))
+        return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    try:
+        services.change_status(appointment=appointment, to=to, by=request.user, reason=reason)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The appointment is now %(status)s.")
+            % {"status": Appointment.Status(to).label.lower()},
+        )
+    return redirect("scheduling:appointment", appointment_id=appointment.pk)
+
+
+@doctor_required
+@require_http_methods(["POST"])
+def visit_notes(request, appointment_id):
+    appointment = _visible(request, appointment_id)
+    notes = VisitNotes.objects.filter(appointment=appointment).first()
+    form = VisitNotesForm(request.POST, instance=notes, prefix="notes")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    try:
+        services.save_visit_notes(appointment=appointment, by=request.user, data=form.cleaned_data)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The visit notes have been saved."))
+    return redirect("scheduling:appointment", appointment_id=appointment.pk)

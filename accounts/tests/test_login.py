@@ -24,7 +24,9 @@ def test_login_by_email_in_any_letter_case(client):
 
     assert response.status_code == 302
     assert response.url == reverse("accounts:dashboard")
-    assert client.get(reverse("accounts:dashboard")).status_code == 200
+    assert client.get(reverse("accounts:dashboard"), follow=True).redirect_chain == [
+        ("/appointments/", 302)
+    ]
 
 
 def test_wrong_password_shows_a_message(client):
@@ -39,8 +41,8 @@ def test_wrong_password_shows_a_message(client):
 @pytest.mark.parametrize(
     "factory, text",
     [
-        (PatientFactory, "Find a doctor"),
-        (lambda: DoctorProfileFactory().user, "Your chamber"),
+        (PatientFactory, "My appointments"),
+        (lambda: DoctorProfileFactory().user, "Requests to confirm"),
         (StaffFactory, "Open the admin"),
     ],
 )

@@ -72,7 +72,7 @@ def test_patient_registers_and_lands_logged_in_on_the_dashboard(client, thana):
         "B+",
         "1990-05-17",
     )
-    assert client.get(reverse("accounts:dashboard")).context["user"] == user
+    assert client.get(reverse("accounts:dashboard"), follow=True).context["user"] == user
 
 
 def test_doctor_registers_unverified_with_a_clean_licence_number(client, thana):
@@ -86,7 +86,7 @@ def test_doctor_registers_unverified_with_a_clean_licence_number(client, thana):
     assert profile.experience_years == 12
     assert profile.chamber_thana == thana
     assert not profile.is_verified
-    dashboard = client.get(reverse("accounts:dashboard"))
+    dashboard = client.get(reverse("accounts:dashboard"), follow=True)
     assert "awaiting verification" in dashboard.content.decode()
 
 

@@ -116,3 +116,30 @@ def test_the_constraint_refuses_an_overlapping_row_written_directly():
         status=Appointment.Status.CANCELLED,
     )
     assert Appointment.objects.filter(doctor=doctor).count() == 2
+
+
+def test_two_patients_reschedule_into_the_same_slot():
+    doctor = open_every_day(DoctorProfileFactory())
+    first, second = (
+        services.book_appointment(
+            patient=PatientFactory(), doctor=doctor, start=START + timedelta(hours=hour)
+        )
+        for hour in (4, 5)  # 14:00 and 15:00
+    )
+
+    outcomes = race(
+        [
+            lambda a=a: services.reschedule_appointment(appointment=a, start=START, by=a.patient)
+            for a in (first, second)
+        ]
+    )
+
+    assert outcomes.count("booked") == 1
+    assert all(o == "booked" or o[0] == "refused" for o in outcomes), outcomes
+    # Each patient still holds exactly one active appointment.
+    for original in (first, second):
+        active = Appointment.objects.filter(
+            patient=original.patient, status__in=Appointment.ACTIVE_STATUSES
+        )
+        assert active.count() == 1
+    assert Appointment.objects.filter(start=START, status="pending").count() == 1

@@ -1,0 +1,125 @@
+import logging
+from datetime import timedelta
+from smtplib import SMTPException
+
+from django.core.mail import EmailMultiAlternatives
+from django.core.management.base import BaseCommand
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from scheduling.calendar import appointment_ics, ics_filename
+from scheduling.models import Appointment
+
+logger = logging.getLogger("appion.scheduling")
+
+REMIND_AHEAD = timedelta(hours=24)
+
+
+def due_reminders(now):
+    """Confirmed appointments that start within the next 24 hours and whose patient has
+    not been reminded yet, with what the email needs."""
+    return (
+        Appointment.objects.filter(
+            status=Appointment.Status.CONFIRMED,
+            start__gt=now,
+            start__lte=now + REMIND_AHEAD,
+            reminder_sent_at__isnull=True,
+        )
+        .select_related("patient", "doctor__user", "doctor__chamber_thana__district")
+        .order_by("start", "pk")
+    )
+
+
+def claim(appointment, now) -> bool:
+    """Mark the reminder as sent in one conditional UPDATE. Only the process whose UPDATE
+    changes the row sends the email, so concurrent or repeated runs send it at most once.
+    The conditions are checked again because the appointment may have been cancelled
+    since it was read."""
+    return (
+        Appointment.objects.filter(
+            pk=appointment.pk,
+            reminder_sent_at__isnull=True,
+            status=Appointment.Status.CONFIRMED,
+            start__gt=now,
+        ).update(reminder_sent_at=now)
+        == 1
+    )
+
+
+def release(appointment, claimed_at):
+    """Give a claim back after a failed send, so that a later run retries. Only our own
+    claim is released, never one that another run made since."""
+    Appointment.objects.filter(pk=appointment.pk, reminder_sent_at=claimed_at).update(
+        reminder_sent_at=None
+    )
+
+
+def reminder_email(appointment) -> EmailMultiAlternatives:
+    """The patient's reminder, in the patient's language, with the .ics attached."""
+    patient = appointment.patient
+    with translation.override(patient.preferred_language or "en"):
+        context = {"appointment": appointment}
+        subject = _("Reminder: appointment with %(doctor)s, %(when)s, serial %(serial)s") % {
+            "doctor": appointment.doctor.user.full_name,
+            "when": formats.date_format(timezone.localtime(appointment.start), "l, j F, H:i"),
+            "serial": appointment.serial,
+        }
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("scheduling/email/reminder.txt", context),
+            to=[patient.email],
+        )
+        message.attach_alternative(
+            render_to_string("scheduling/email/reminder.html", context), "text/html"
+        )
+        message.attach(ics_filename(appointment), appointment_ics(appointment), "text/calendar")
+    return message
+
+
+class Command(BaseCommand):
+    help = (
+        "Email each patient a reminder of their confirmed appointment in the next 24 hours, "
+        "at most once per appointment, even when several runs overlap. Run it from cron, "
+        "e.g. every 15 minutes."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Only count the reminders that are due; send and change nothing.",
+        )
+
+    def handle(self, *args, dry_run=False, **options):
+        now = timezone.now()
+        if dry_run:
+            count = due_reminders(now).count()
+            self.stdout.write(f"Would send {count} reminders.")
+            return
+
+        sent = failed = 0
+        for appointment in list(due_reminders(now)):
+            claimed_at = timezone.now()
+            if not claim(appointment, claimed_at):
+                continue  # another run has it, or it changed since it was read
+            try:
+                reminder_email(appointment).send()
+            except (OSError, SMTPException):
+                logger.warning(
+                    "Could not send the reminder for appointment %s; a later run retries.",
+                    appointment.pk,
+                    exc_info=True,
+                )
+                release(appointment, claimed_at)
+                failed += 1
+            except Exception:
+                # A bad appointment (or template) must not stop the others' reminders.
+                logger.exception("Reminder for appointment %s failed.", appointment.pk)
+                release(appointment, claimed_at)
+                failed += 1
+            else:
+                sent += 1
+        self.stdout.write(f"Sent {sent} reminders.")
+        if failed:
+            self.stderr.write(f"Could not send {failed} reminders; the next run retries them.")
