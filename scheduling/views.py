@@ -366,8 +366,10 @@ def my_appointments(request):
     q = request.GET.get("q", "").strip()[:100]
     if q:
         mine = mine.filter(doctor__user__full_name__icontains=q)
-    upcoming = mine.filter(end__gt=now).order_by("start")
-    past = Paginator(mine.filter(end__lte=now).order_by("-start"), PAGE_SIZE).get_page(
+    # Upcoming: still to come and not cancelled; everything else is history.
+    still_on = Q(end__gt=now) & ~Q(status=Appointment.Status.CANCELLED)
+    upcoming = mine.filter(still_on).order_by("start")
+    past = Paginator(mine.exclude(still_on).order_by("-start"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(

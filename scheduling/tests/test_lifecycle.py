@@ -296,3 +296,31 @@ def test_time_off_uses_the_cancel_service(doctor):
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert appointment.events.get().actor == doctor.user
+
+
+def test_my_appointments_lists_upcoming_first_and_history_latest_first(client, doctor):
+    patient = PatientFactory()
+    soon = AppointmentFactory(doctor=doctor, patient=patient, start=at(9), status="pending")
+    later = AppointmentFactory(doctor=doctor, patient=patient, start=at(11), status="confirmed")
+    called_off = AppointmentFactory(
+        doctor=doctor, patient=patient, start=at(14), status="cancelled"
+    )
+    old = AppointmentFactory(
+        doctor=doctor,
+        patient=patient,
+        start=timezone.now() - timedelta(days=30),
+        status="completed",
+    )
+    older = AppointmentFactory(
+        doctor=doctor,
+        patient=patient,
+        start=timezone.now() - timedelta(days=60),
+        status="no_show",
+    )
+    AppointmentFactory(doctor=doctor, start=at(15), status="pending")  # someone else's
+    client.force_login(patient)
+
+    response = client.get("/appointments/")
+
+    assert list(response.context["upcoming"]) == [soon, later]
+    assert list(response.context["page"].object_list) == [called_off, old, older]
