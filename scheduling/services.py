@@ -3,7 +3,7 @@
 import logging
 from datetime import datetime, time, timedelta
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -107,24 +107,39 @@ def book_appointment(
     return appointment
 
 
+def send_appointment_email(appointment, recipient, template, subject=None, **context):
+    """Email `recipient` about `appointment` in their language: plain text and HTML,
+    with the .ics attached when the appointment is confirmed. Called after the change
+    has been committed; a failing mail server is logged, never raised: the change
+    stands."""
+    from scheduling.calendar import appointment_ics, ics_filename
+
+    with translation.override(recipient.preferred_language or "en"):
+        text = render_to_string(
+            template, {"appointment": appointment, "recipient": recipient, **context}
+        )
+        subject = str(subject or _("Appointment %(status)s: %(when)s, serial %(serial)s")) % {
+            "status": appointment.get_status_display().lower(),
+            "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
+            "serial": appointment.serial,
+        }
+        html = render_to_string("scheduling/email/message.html", {"text": text, "subject": subject})
+        message = EmailMultiAlternatives(subject, text, to=[recipient.email])
+        message.attach_alternative(html, "text/html")
+        if appointment.status == Status.CONFIRMED:
+            message.attach(ics_filename(appointment), appointment_ics(appointment), "text/calendar")
+    try:
+        message.send()
+    except OSError:
+        logger.exception("Could not send %s for appointment %s", template, appointment.pk)
+
+
 def send_booking_emails(appointment):
     """Tell the patient and the doctor about a new booking, each in their language."""
-    for recipient, template in (
-        (appointment.patient, "scheduling/email/booked_patient.txt"),
-        (appointment.doctor.user, "scheduling/email/booked_doctor.txt"),
-    ):
-        with translation.override(recipient.preferred_language or "en"):
-            body = render_to_string(template, {"appointment": appointment})
-            subject = _("Appointment %(status)s: %(when)s, serial %(serial)s") % {
-                "status": appointment.get_status_display().lower(),
-                "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
-                "serial": appointment.serial,
-            }
-        try:
-            send_mail(subject, body, None, [recipient.email])
-        except OSError:
-            # The booking stands; a mail server outage must not turn it into an error.
-            logger.exception("Could not send the booking email for %s", appointment.pk)
+    send_appointment_email(appointment, appointment.patient, "scheduling/email/booked_patient.txt")
+    send_appointment_email(
+        appointment, appointment.doctor.user, "scheduling/email/booked_doctor.txt"
+    )
 
 
 # Saturday to Thursday: the usual Bangladeshi working week.
@@ -272,7 +287,7 @@ def check_transition(*, appointment, to, by, now=None) -> None:
         raise BookingError(_("A visit can be marked only once its time has begun."))
 
 
-def change_status(*, appointment, to, by, reason="", now=None) -> Appointment:
+def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> Appointment:
     """Move `appointment` to status `to` on behalf of `by`, if check_transition allows
     it, and record the change as an AppointmentEvent (who, when, from, to, reason). The
     row is locked, so two concurrent changes cannot both apply. The other side is
@@ -294,7 +309,8 @@ def change_status(*, appointment, to, by, reason="", now=None) -> Appointment:
             to_status=to,
             reason=(reason or "").strip()[:500],
         )
-    transaction.on_commit(lambda: send_status_email(appointment, by=by, reason=reason))
+    if notify:
+        transaction.on_commit(lambda: send_status_email(appointment, by=by, reason=reason))
     if to == Status.CANCELLED:
         refresh_after_commit(appointment.doctor)
     return appointment
@@ -323,6 +339,7 @@ def reschedule_appointment(*, appointment, start, by, now=None) -> Appointment:
             by=by,
             reason=gettext_lazy("Rescheduled"),
             now=now,
+            notify=False,
         )
         new = book_appointment(
             patient=old.patient,
@@ -333,7 +350,21 @@ def reschedule_appointment(*, appointment, start, by, now=None) -> Appointment:
             now=now,
             send_emails=False,
         )
+    transaction.on_commit(lambda: send_rescheduled_emails(old, new))
     return new
+
+
+def send_rescheduled_emails(old, new):
+    """Tell the patient and the doctor that an appointment moved."""
+    subject = gettext_lazy("Appointment rescheduled: %(when)s, serial %(serial)s")
+    for recipient in (new.patient, new.doctor.user):
+        send_appointment_email(
+            new,
+            recipient,
+            "scheduling/email/rescheduled.txt",
+            subject=subject,
+            previous=old,
+        )
 
 
 def send_status_email(appointment, *, by, reason=""):
@@ -344,20 +375,9 @@ def send_status_email(appointment, *, by, reason=""):
         recipient = appointment.patient
     else:
         return
-    with translation.override(recipient.preferred_language or "en"):
-        body = render_to_string(
-            "scheduling/email/status_changed.txt",
-            {"appointment": appointment, "reason": reason, "recipient": recipient},
-        )
-        subject = _("Appointment %(status)s: %(when)s, serial %(serial)s") % {
-            "status": appointment.get_status_display().lower(),
-            "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
-            "serial": appointment.serial,
-        }
-    try:
-        send_mail(subject, body, None, [recipient.email])
-    except OSError:
-        logger.exception("Could not send the status email for %s", appointment.pk)
+    send_appointment_email(
+        appointment, recipient, "scheduling/email/status_changed.txt", reason=reason
+    )
 
 
 def refresh_next_free(*, doctor_ids=None, now=None) -> int:

@@ -147,7 +147,7 @@ def test_failing_mail_server_does_not_undo_the_change(
     def broken(*args, **kwargs):
         raise OSError("mail server down")
 
-    monkeypatch.setattr("scheduling.services.send_mail", broken)
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
     appointment = make(doctor, "pending")
     with django_capture_on_commit_callbacks(execute=True):
         services.change_status(appointment=appointment, to="confirmed", by=doctor.user)
@@ -324,3 +324,32 @@ def test_my_appointments_lists_upcoming_first_and_history_latest_first(client, d
 
     assert list(response.context["upcoming"]) == [soon, later]
     assert list(response.context["page"].object_list) == [called_off, old, older]
+
+
+def test_confirmation_email_has_html_and_the_calendar_file(
+    doctor, django_capture_on_commit_callbacks
+):
+    from icalendar import Calendar
+
+    appointment = make(doctor, "pending")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(appointment=appointment, to="confirmed", by=doctor.user)
+
+    message = mail.outbox[-1]
+    assert message.alternatives[0][1] == "text/html"
+    name, content, mimetype = message.attachments[0]
+    assert mimetype == "text/calendar"
+    assert Calendar.from_ical(content).walk("VEVENT")[0].decoded("DTSTART") == appointment.start
+
+
+def test_reschedule_emails_both_sides_once(client, doctor, django_capture_on_commit_callbacks):
+    appointment = make(doctor, "confirmed")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reschedule_appointment(
+            appointment=appointment, start=at(15), by=appointment.patient
+        )
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [appointment.patient.email, doctor.user.email]
+    )
+    assert all(m.subject.startswith("Appointment rescheduled") for m in mail.outbox)
