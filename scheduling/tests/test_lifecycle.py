@@ -353,3 +353,28 @@ def test_reschedule_emails_both_sides_once(client, doctor, django_capture_on_com
         [appointment.patient.email, doctor.user.email]
     )
     assert all(m.subject.startswith("Appointment rescheduled") for m in mail.outbox)
+
+
+def test_decline_email_reaches_the_patient_with_the_reason(
+    client, doctor, django_capture_on_commit_callbacks
+):
+    pending = make(doctor, "pending")
+    client.force_login(doctor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/appointments/{pending.pk}/status/",
+            {"to": "declined", "decline-reason": "Chamber closed for repairs"},
+        )
+    message = mail.outbox[-1]
+    assert message.to == [pending.patient.email]
+    assert message.subject.startswith("Appointment cancelled")
+    assert "Chamber closed for repairs" in message.body
+
+
+def test_booking_emails_each_side_in_their_own_language(doctor, django_capture_on_commit_callbacks):
+    patient = PatientFactory(preferred_language="bn")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_appointment(patient=patient, doctor=doctor, start=at(9))
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert "অপেক্ষমাণ" in by_recipient[patient.email].subject
+    assert by_recipient[doctor.user.email].subject.startswith("Appointment pending")
