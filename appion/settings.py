@@ -135,6 +135,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGES = [("en", _("English")), ("bn", _("Bengali"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Dhaka")
@@ -184,6 +185,13 @@ X_FRAME_OPTIONS = "DENY"
 
 # Appion's own settings.
 APPION_BUSINESS_HOURS = env.str("APPION_BUSINESS_HOURS", default="08:00-18:00")
+# How long a doctor's slot list (the htmx fragment) is cached; any change to the doctor's
+# bookings or hours replaces it at once in a shared cache. 0 turns the cache off (tests
+# turn it on where they test it).
+# How long the directory and doctor pages are cached for visitors who are not logged in
+# (see appion/caching.py). 0 turns it off.
+APPION_PAGE_CACHE_SECONDS = env.int("APPION_PAGE_CACHE_SECONDS", default=0 if TESTING else 30)
+APPION_SLOTS_CACHE_SECONDS = env.int("APPION_SLOTS_CACHE_SECONDS", default=0 if TESTING else 30)
 
 LOGGING = {
     "version": 1,

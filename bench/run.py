@@ -42,6 +42,12 @@ ENV = {
     "SECURE_HSTS_SECONDS": "0",
     "STATIC_MANIFEST": "0",
     "LOG_LEVEL": "ERROR",
+    # A cache shared by the workers, as in production with several app servers.
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/3"),
+}
+MODES = {
+    "with the page and slot caches (30 s)": {},
+    "uncached": {"APPION_PAGE_CACHE_SECONDS": "0", "APPION_SLOTS_CACHE_SECONDS": "0"},
 }
 
 
@@ -123,6 +129,29 @@ def main():
         " WHERE d.verified_at IS NOT NULL GROUP BY d.id ORDER BY count(*) DESC LIMIT 1"
     )[0]
     day = date.today() + timedelta(days=1)
+    pages = [
+        ("/healthz", "/healthz", ()),
+        ("slots partial", f"/doctors/{doctor_id}/slots/?date={day}", ("HX-Request: true",)),
+        ("doctor page", f"/doctors/{doctor_id}/", ()),
+        ("directory", "/doctors/", ()),
+        ("directory, filtered", "/doctors/?specialization=2&sort=fee", ()),
+    ]
+    report = [
+        f"Measured {date.today()} on {os.cpu_count()} cores: gunicorn 2 workers, PostgreSQL, "
+        f"Redis cache, wrk 2 threads × {CONNECTIONS} connections × {DURATION} s per page.",
+    ]
+    for mode, overrides in MODES.items():
+        results = measure(pages, {**ENV, **overrides})
+        report += ["", f"**{mode}**", "", *table(results)]
+    if seeded:
+        report += ["", f"Seeding: {seeded[1]} ({seeded[0]:.0f} s in all)"]
+    text = "\n".join(report)
+    print(text)
+    (ROOT / "bench" / "results.md").write_text(text + "\n")
+
+
+def measure(pages, env):
+    subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=False, capture_output=True)
     server = subprocess.Popen(
         [
             PY,
@@ -137,9 +166,10 @@ def main():
             "warning",
         ],
         cwd=ROOT,
-        env=ENV,
+        env=env,
     )
     base = f"http://127.0.0.1:{PORT}"
+    results = []
     try:
         for _ in range(50):
             try:
@@ -147,40 +177,24 @@ def main():
                 break
             except OSError:
                 time.sleep(0.2)
-        pages = [
-            ("/healthz", "/healthz", ()),
-            (
-                "slots partial",
-                f"/doctors/{doctor_id}/slots/?date={day}",
-                ("HX-Request: true",),
-            ),
-            ("doctor page", f"/doctors/{doctor_id}/", ()),
-            ("directory", "/doctors/", ()),
-            ("directory, filtered", "/doctors/?specialization=2&sort=fee", ()),
-        ]
-        results = []
         for label, path, headers in pages:
             urllib.request.urlopen(base + path)  # warm up
             results.append((label, path, *wrk(base + path, headers)))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait()
+    return results
 
+
+def table(results):
     ceiling = results[0][2]
     lines = [
-        f"Measured {date.today()} on {os.cpu_count()} cores: gunicorn 2 workers, PostgreSQL, "
-        f"wrk 2 threads × {CONNECTIONS} connections × {DURATION} s per page.",
-        "",
         "| page | requests/s | p50 | p99 | share of /healthz | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, _path, rps, p50, p99, errors in results:
         lines.append(f"| {label} | {rps:,.0f} | {p50} | {p99} | {rps / ceiling:.0%} | {errors} |")
-    if seeded:
-        lines += ["", f"Seeding: {seeded[1]} ({seeded[0]:.0f} s in all)"]
-    report = "\n".join(lines)
-    print(report)
-    (ROOT / "bench" / "results.md").write_text(report + "\n")
+    return lines
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from scheduling.models import Appointment, ChamberHours, ScheduleSettings, TimeOff
@@ -258,3 +259,24 @@ def visible_appointments(user):
     if user.role == "doctor":
         return queryset.filter(doctor__user=user)
     return queryset.filter(patient=user)
+
+
+def _slots_version_key(doctor_id):
+    return f"slots-version:{doctor_id}"
+
+
+def slots_version(doctor_id) -> int:
+    """A number that changes whenever the doctor's free slots may have changed (a
+    booking, a cancellation, new hours or time off): part of the slot list's cache key."""
+    return cache.get(_slots_version_key(doctor_id), 0)
+
+
+def bump_slots_version(doctor_id) -> None:
+    try:
+        cache.incr(_slots_version_key(doctor_id))
+    except ValueError:
+        cache.set(_slots_version_key(doctor_id), 1, timeout=None)
+
+
+def slots_cache_key(doctor_id, day, language) -> str:
+    return f"slots:{doctor_id}:{day}:{language}:{slots_version(doctor_id)}"

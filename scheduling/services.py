@@ -20,7 +20,13 @@ from scheduling.models import (
     TimeOff,
     VisitNotes,
 )
-from scheduling.selectors import find_free_slot, listed_doctors, next_free_slots, settings_for
+from scheduling.selectors import (
+    bump_slots_version,
+    find_free_slot,
+    listed_doctors,
+    next_free_slots,
+    settings_for,
+)
 
 logger = logging.getLogger("appion.scheduling")
 
@@ -426,8 +432,14 @@ def store_next_free(doctors, slots, *, force=False):
 
 
 def refresh_after_commit(doctor):
-    """Refresh the doctor's stored next free slot once the current transaction commits."""
-    transaction.on_commit(lambda: refresh_next_free(doctor_ids=[doctor.pk]))
+    """Once the current transaction commits: refresh the doctor's stored next free slot
+    and drop their cached slot lists."""
+
+    def refresh():
+        bump_slots_version(doctor.pk)
+        refresh_next_free(doctor_ids=[doctor.pk])
+
+    transaction.on_commit(refresh)
 
 
 def notes_editable(appointment, *, now=None) -> bool:

@@ -1,21 +1,26 @@
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import doctor_required
 from accounts.models import Specialization
 from accounts.views import registration_page
+from appion.caching import anonymous_page_cache
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, thanas_of
 from scheduling import selectors, services
@@ -95,6 +100,7 @@ def _directory_filters(params):
     return filters, day, sort, ignored
 
 
+@anonymous_page_cache
 def directory(request):
     filters, day, sort, ignored = _directory_filters(request.GET)
     doctors = selectors.search_doctors(**filters)
@@ -205,6 +211,7 @@ def _listed_doctor(doctor_id):
     )
 
 
+@anonymous_page_cache
 def doctor_detail(request, doctor_id):
     doctor = _listed_doctor(doctor_id)
     context = _slots_context(doctor, request.GET.get("date"))
@@ -214,6 +221,16 @@ def doctor_detail(request, doctor_id):
 
 def doctor_slots(request, doctor_id):
     doctor = _listed_doctor(doctor_id)
+    if request.htmx and settings.APPION_SLOTS_CACHE_SECONDS:
+        # The htmx fragment holds nothing personal, so it is cached for everyone for a
+        # few seconds; any booking or schedule change of the doctor starts a new key.
+        key = selectors.slots_cache_key(doctor.pk, request.GET.get("date", "")[:10], get_language())
+        html = cache.get(key)
+        if html is None:
+            context = _slots_context(doctor, request.GET.get("date"))
+            html = render_to_string("scheduling/partials/slots.html", context, request)
+            cache.set(key, html, settings.APPION_SLOTS_CACHE_SECONDS)
+        return HttpResponse(html)
     context = _slots_context(doctor, request.GET.get("date"))
     status = 400 if context["slot_error"] and not request.htmx else 200
     template = "scheduling/partials/slots.html" if request.htmx else "scheduling/doctor_slots.html"

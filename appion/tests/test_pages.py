@@ -20,9 +20,52 @@ def test_unknown_page_uses_the_friendly_404(client):
 
 @pytest.mark.django_db
 def test_language_switch_shows_bengali(client):
-    response = client.post("/i18n/setlang/", {"language": "bn", "next": "/"}, follow=True)
+    response = client.get("/language/bn/", {"next": "/"}, follow=True)
 
     assert response.status_code == 200
     assert response.wsgi_request.LANGUAGE_CODE == "bn"
     assert 'lang="bn"' in response.content.decode()
     assert "ডাক্তার" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_refuses_unknown_languages_and_foreign_next(client):
+    assert client.get("/language/xx/").status_code == 404
+    response = client.get("/language/bn/", {"next": "https://evil.example.com/"})
+    assert response.url == "/"
+
+
+@pytest.mark.django_db
+def test_language_choice_is_remembered_for_a_logged_in_users_emails(client):
+    from accounts.tests.factories import PatientFactory
+
+    user = PatientFactory(preferred_language="en")
+    client.force_login(user)
+    client.get("/language/bn/", {"next": "/"})
+    user.refresh_from_db()
+    assert user.preferred_language == "bn"
+
+
+@pytest.mark.django_db
+def test_anonymous_directory_is_cached_briefly_and_users_get_fresh_pages(
+    client, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from accounts.tests.factories import DoctorProfileFactory, PatientFactory
+
+    settings.APPION_PAGE_CACHE_SECONDS = 30
+    cache.clear()
+    DoctorProfileFactory(user__full_name="Dr. Cached")
+    first = client.get("/doctors/")
+    assert "Dr. Cached" in first.content.decode()
+    assert not first.cookies
+    with django_assert_num_queries(0):
+        again = client.get("/doctors/")
+    assert again.content == first.content
+    in_bengali = client.get("/doctors/", HTTP_ACCEPT_LANGUAGE="bn")
+    assert in_bengali.content != first.content
+
+    client.force_login(PatientFactory(full_name="Rahim Uddin"))
+    personal = client.get("/doctors/").content.decode()
+    assert "Rahim Uddin" in personal

@@ -90,3 +90,30 @@ def test_slots_query_count_is_constant(client, django_assert_num_queries):
     with django_assert_num_queries(len(quiet_queries)):
         response = client.get(slots_url(busy, day), HTTP_HX_REQUEST="true")
     assert len(response.context["slots"]) == 1
+
+
+def test_cached_slot_list_is_replaced_by_a_booking(
+    client, doctor, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from accounts.tests.factories import PatientFactory
+    from scheduling import services
+
+    settings.APPION_SLOTS_CACHE_SECONDS = 30
+    cache.clear()
+    day = timezone.localdate() + timedelta(days=2)
+    first = client.get(slots_url(doctor, day), HTTP_HX_REQUEST="true").content.decode()
+    with django_assert_num_queries(1):  # the doctor; the list comes from the cache
+        again = client.get(slots_url(doctor, day), HTTP_HX_REQUEST="true").content.decode()
+    assert again == first
+    assert first.count("/appointments/book/") == 6
+
+    start = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_appointment(
+            patient=PatientFactory(), doctor=doctor, start=start.replace(hour=9)
+        )
+
+    after = client.get(slots_url(doctor, day), HTTP_HX_REQUEST="true").content.decode()
+    assert after.count("/appointments/book/") == 5
