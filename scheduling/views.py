@@ -220,17 +220,19 @@ def doctor_detail(request, doctor_id):
 
 
 def doctor_slots(request, doctor_id):
-    doctor = _listed_doctor(doctor_id)
     if request.htmx and settings.APPION_SLOTS_CACHE_SECONDS:
         # The htmx fragment holds nothing personal, so it is cached for everyone for a
         # few seconds; any booking or schedule change of the doctor starts a new key.
-        key = selectors.slots_cache_key(doctor.pk, request.GET.get("date", "")[:10], get_language())
+        # It is only ever cached for a listed doctor.
+        key = selectors.slots_cache_key(doctor_id, request.GET.get("date", "")[:10], get_language())
         html = cache.get(key)
         if html is None:
+            doctor = _listed_doctor(doctor_id)
             context = _slots_context(doctor, request.GET.get("date"))
             html = render_to_string("scheduling/partials/slots.html", context, request)
             cache.set(key, html, settings.APPION_SLOTS_CACHE_SECONDS)
         return HttpResponse(html)
+    doctor = _listed_doctor(doctor_id)
     context = _slots_context(doctor, request.GET.get("date"))
     status = 400 if context["slot_error"] and not request.htmx else 200
     template = "scheduling/partials/slots.html" if request.htmx else "scheduling/doctor_slots.html"
