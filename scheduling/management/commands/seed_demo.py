@@ -7,6 +7,7 @@ import random
 import time as time_module
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice
@@ -88,6 +89,7 @@ CHAMBERS = [
     "City Hospital",
     "Health Care Clinic",
 ]
+NULL = "\\N"  # NULL in COPY's text format
 # The status path that leads to each final status: every step is recorded as an event.
 HISTORY = {
     "pending": ["pending"],
@@ -124,6 +126,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present.")
             return
         self.random = random.Random(options["seed"])
+        self.verbosity = options.get("verbosity", 1)
         self.history = options.get("history", True)
         # Hashing is slow on purpose: hash once, share the hash among all demo users.
         self.password_hash = make_password(DEMO_PASSWORD)
@@ -416,9 +419,14 @@ class Command(BaseCommand):
         appointments = []
         # Large loads on PostgreSQL write each batch in a second thread (with its own
         # connection) while the next batch is generated.
-        writer = _Writer(self._write_appointments, threaded=count >= 50_000)
+        large = count >= 50_000 and connection.vendor == "postgresql"
+        writer = _Writer(self._write_appointments, threaded=large)
+        loading = _without_secondary_indexes(LOADED_TABLES) if large else nullcontext()
+        loading.__enter__()
         attempts = 0
-        while made + len(appointments) < count and attempts < count * 20:
+        generated = 0
+        phase = time_module.monotonic()
+        while generated < count and attempts < count * 20:
             attempts += 1
             doctor = rnd.choice(doctors)
             day = first_day + timedelta(days=rnd.randrange(span))
@@ -452,11 +460,23 @@ class Command(BaseCommand):
                     booked_at,
                 )
             )
+            generated += 1
             if len(appointments) >= batch:
                 made += writer.write(appointments)
                 appointments = []
-        made += writer.write(appointments)
-        return made + writer.finish()
+        self._phase("generated and written", phase)
+        try:
+            made += writer.write(appointments)
+            made += writer.finish()
+            self._phase("last batch written", phase)
+        finally:
+            loading.__exit__(None, None, None)
+            self._phase("indexes and constraints in place", phase)
+        return made
+
+    def _phase(self, what, since):
+        if self.verbosity >= 2:
+            self.stdout.write(f"  {what} after {time_module.monotonic() - since:.1f} s")
 
     def _write_appointments(self, rows):
         """Insert appointments given as (doctor_id, patient_id, start, end, serial, status,
@@ -472,19 +492,35 @@ class Command(BaseCommand):
                 )
                 ids = [row[0] for row in cursor.fetchall()]
                 raw = cursor.cursor
+                # COPY in text format, the lines built here: several times faster than
+                # handing psycopg one tuple at a time.
                 with raw.copy(
                     'COPY scheduling_appointment (id, doctor_id, patient_id, start, "end", '
                     "serial, status, fee, symptoms, notes, created_at, updated_at) FROM STDIN"
                 ) as copy:
-                    for pk, row in zip(ids, rows, strict=True):
-                        copy.write_row((pk, *row[:7], "", "", row[7], row[7]))
-                with raw.copy(
-                    "COPY scheduling_appointmentevent (appointment_id, actor_id, from_status, "
-                    "to_status, reason, created_at) FROM STDIN"
-                ) as copy:
-                    for pk, row in zip(ids, rows, strict=True) if self.history else ():
-                        for event in _history(pk, row):
-                            copy.write_row(event)
+                    copy.write(
+                        "".join(
+                            f"{pk}\t{d}\t{p}\t{start.isoformat()}\t{end.isoformat()}\t"
+                            f"{serial}\t{status}\t{fee}\t\t\t{booked.isoformat()}\t"
+                            f"{booked.isoformat()}\n"
+                            for pk, (d, p, start, end, serial, status, fee, booked) in zip(
+                                ids, rows, strict=True
+                            )
+                        )
+                    )
+                if self.history:
+                    with raw.copy(
+                        "COPY scheduling_appointmentevent (appointment_id, actor_id, "
+                        "from_status, to_status, reason, created_at) FROM STDIN"
+                    ) as copy:
+                        copy.write(
+                            "".join(
+                                f"{event[0]}\t{event[1] or NULL}\t{event[2]}\t{event[3]}\t\t"
+                                f"{event[5].isoformat()}\n"
+                                for pk, row in zip(ids, rows, strict=True)
+                                for event in _history(pk, row)
+                            )
+                        )
             return len(rows)
         with transaction.atomic():
             return self._bulk_create_appointments(rows)
@@ -531,6 +567,51 @@ def _history(pk, row):
         yield (pk, patient_id if not previous else None, previous, status, "", moment)
         previous = status
         moment += timedelta(hours=1)
+
+
+LOADED_TABLES = ("scheduling_appointment", "scheduling_appointmentevent")
+
+
+@contextmanager
+def _without_secondary_indexes(tables):
+    """For a large load on PostgreSQL: drop the tables' secondary b-tree indexes and
+    foreign keys, and create them again afterwards — in bulk, which is much faster than
+    maintaining them row by row. Re-adding the foreign keys checks every row. The
+    exclusion constraints stay in place throughout (building them afresh is slower than
+    keeping them), so no overlapping active appointment can be loaded."""
+    saved = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s"
+                " AND indexname NOT IN"
+                " (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)"
+                " AND indexdef LIKE '%% USING btree %%'",
+                [table, table],
+            )
+            saved.append((table, constraints, cursor.fetchall()))
+        for table, constraints, indexes in saved:
+            for name, _definition in constraints:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            # Enough memory to sort each index in one go.
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+            for table, constraints, indexes in saved:
+                for _name, definition in indexes:
+                    cursor.execute(definition)
+                for name, definition in constraints:
+                    cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 class _Writer:
