@@ -101,11 +101,13 @@ def dashboard(request):
     """Each role's landing page after login; the patient, doctor and staff pages of later
     issues take its place."""
     user = request.user
-    # Patients land on their appointments and doctors on the portal (by URL name, so
-    # that accounts does not import scheduling); staff on this page until reports exist.
-    if not user.is_staff and user.role == User.Role.PATIENT:
+    # Patients land on their appointments, doctors on the portal and staff on the reports
+    # (by URL name, so that accounts imports neither app).
+    if user.is_staff:
+        return redirect("reports:overview")
+    if user.role == User.Role.PATIENT:
         return redirect("scheduling:appointments")
-    if not user.is_staff and user.role == User.Role.DOCTOR:
+    if user.role == User.Role.DOCTOR:
         return redirect("scheduling:portal")
     role = "staff" if user.is_staff else user.role
     return render(request, "accounts/dashboard.html", {"role": role})

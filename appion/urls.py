@@ -14,6 +14,7 @@ urlpatterns = [
     path("locations/", include("locations.urls")),
     path("admin/", admin.site.urls),
     path("", include("scheduling.urls")),
+    path("", include("reports.urls")),
 ]
 
 if settings.DEBUG:

@@ -43,7 +43,7 @@ def test_wrong_password_shows_a_message(client):
     [
         (PatientFactory, "My appointments"),
         (lambda: DoctorProfileFactory().user, "Requests to confirm"),
-        (StaffFactory, "Open the admin"),
+        (StaffFactory, "By status"),
     ],
 )
 def test_each_role_lands_on_its_own_dashboard(client, factory, text):

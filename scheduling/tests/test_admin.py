@@ -51,3 +51,22 @@ def test_doctor_admin_shows_chamber_hours_inline(admin_client):
     page = admin_client.get(reverse("admin:accounts_doctorprofile_change", args=[doctor.pk]))
     assert page.status_code == 200
     assert "chamber_hours-TOTAL_FORMS" in page.content.decode()
+
+
+def test_export_selected_appointments_as_csv(admin_client):
+    import csv
+    import io
+
+    from accounts.tests.factories import PatientFactory
+
+    appointment = AppointmentFactory(
+        start=timezone.now(), status="pending", patient=PatientFactory(full_name="করিম মিয়া")
+    )
+    response = admin_client.post(
+        reverse("admin:scheduling_appointment_changelist"),
+        {"action": "export_csv", "_selected_action": [appointment.pk]},
+    )
+    content = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    assert rows[1][0] == str(appointment.pk)
+    assert rows[1][4] == "করিম মিয়া"

@@ -1,0 +1,216 @@
+"""Report figures. Every figure is an aggregate computed in the database, with dates
+truncated in the site's time zone (Asia/Dhaka); a report is a fixed number of queries
+whatever the range or the amount of data."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Case, CharField, Count, F, Min, Q, Sum, Value, When
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import DoctorProfile, User
+from scheduling.models import Appointment, AppointmentEvent
+
+MAX_DAYS = 3 * 366
+STATUSES = [status for status, _label in Appointment.Status.choices]
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def window(self):
+        """The aware datetimes [from, until) covering the days in Asia/Dhaka."""
+        tz = timezone.get_default_timezone()
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+    @property
+    def days(self):
+        return (self.end - self.start).days + 1
+
+
+def quick_picks(today):
+    """The ranges offered as one-click choices."""
+    week_start = today - timedelta(days=(today.weekday() - 5) % 7)  # Saturday
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    return {
+        "today": (_("Today"), DateRange(today, today)),
+        "this_week": (_("This week"), DateRange(week_start, today)),
+        "this_month": (_("This month"), DateRange(month_start, today)),
+        "last_month": (_("Last month"), DateRange(last_month_end.replace(day=1), last_month_end)),
+        "this_year": (_("This year"), DateRange(today.replace(month=1, day=1), today)),
+    }
+
+
+def parse_range(params, *, today=None):
+    """The report's range from `start_date`/`end_date` (YYYY-MM-DD) or `range` (a quick
+    pick); the last 30 days by default. Returns (DateRange, errors): with errors the
+    default range is used, so a bad address still shows a page."""
+    today = today or timezone.localdate()
+    default = DateRange(today - timedelta(days=29), today)
+    pick = params.get("range")
+    picks = quick_picks(today)
+    if pick in picks:
+        return picks[pick][1], []
+    raw_start, raw_end = params.get("start_date", ""), params.get("end_date", "")
+    if not raw_start and not raw_end:
+        return default, []
+    try:
+        start = date.fromisoformat(raw_start) if raw_start else default.start
+        end = date.fromisoformat(raw_end) if raw_end else today
+    except ValueError:
+        return default, [_("Dates must look like 2026-01-31.")]
+    if end < start:
+        return default, [_("The end date is before the start date.")]
+    if (end - start).days + 1 > MAX_DAYS:
+        return default, [_("A report can cover at most three years.")]
+    return DateRange(start, end), []
+
+
+def _in_range(rng, prefix=""):
+    since, until = rng.window
+    return Q(**{f"{prefix}start__gte": since, f"{prefix}start__lt": until})
+
+
+def _status_totals(appointments):
+    figures = appointments.aggregate(
+        total=Count("pk"),
+        revenue=Sum("fee", filter=Q(status=Appointment.Status.COMPLETED)),
+        **{status: Count("pk", filter=Q(status=status)) for status in STATUSES},
+    )
+    figures["revenue"] = figures["revenue"] or 0
+    held = figures["completed"] + figures["no_show"]
+    figures["completion_rate"] = figures["completed"] / held if held else None
+    figures["no_show_rate"] = figures["no_show"] / held if held else None
+    figures["cancellation_rate"] = (
+        figures["cancelled"] / figures["total"] if figures["total"] else None
+    )
+    return figures
+
+
+def _per_day(appointments, rng):
+    tz = timezone.get_default_timezone()
+    counts = dict(
+        appointments.annotate(day=TruncDate("start", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return [
+        (rng.start + timedelta(days=n), counts.get(rng.start + timedelta(days=n), 0))
+        for n in range(rng.days)
+    ]
+
+
+def _week_hours(appointments):
+    """{(ISO weekday 1–7, hour): count} of appointment starts in Asia/Dhaka."""
+    tz = timezone.get_default_timezone()
+    return {
+        (row["weekday"], row["hour"]): row["n"]
+        for row in appointments.annotate(
+            weekday=ExtractIsoWeekDay("start", tzinfo=tz), hour=ExtractHour("start", tzinfo=tz)
+        )
+        .values("weekday", "hour")
+        .annotate(n=Count("pk"))
+    }
+
+
+def _cancelled_by(rng, doctor=None):
+    events = AppointmentEvent.objects.filter(
+        _in_range(rng, "appointment__"), to_status=Appointment.Status.CANCELLED
+    )
+    if doctor is not None:
+        events = events.filter(appointment__doctor=doctor)
+    who = Case(
+        When(actor__is_staff=True, then=Value("staff")),
+        When(actor__isnull=True, then=Value("system")),
+        default=F("actor__role"),
+        output_field=CharField(),
+    )
+    return dict(
+        events.annotate(who=who).values("who").annotate(n=Count("pk")).values_list("who", "n")
+    )
+
+
+def overview(rng):
+    """The staff overview of `rng`: ten queries."""
+    appointments = Appointment.objects.filter(_in_range(rng))
+    since, until = rng.window
+    new_users = User.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
+        patients=Count("pk", filter=Q(role=User.Role.PATIENT)),
+        doctors=Count("pk", filter=Q(role=User.Role.DOCTOR)),
+    )
+    return {
+        "totals": _status_totals(appointments),
+        "cancelled_by": _cancelled_by(rng),
+        "per_day": _per_day(appointments, rng),
+        "by_specialization": list(
+            appointments.values(
+                "doctor__specialization_id",
+                "doctor__specialization__name",
+                "doctor__specialization__name_bn",
+            )
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+        ),
+        "by_district": list(
+            appointments.values(
+                "doctor__chamber_thana__district__division__name",
+                "doctor__chamber_thana__district__name",
+                "doctor__chamber_thana__district__name_bn",
+            )
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:20]
+        ),
+        "week_hours": _week_hours(appointments),
+        "top_doctors": list(
+            appointments.filter(status=Appointment.Status.COMPLETED)
+            .values("doctor_id", "doctor__user__full_name")
+            .annotate(n=Count("pk"), revenue=Sum("fee"))
+            .order_by("-n", "doctor__user__full_name")[:10]
+        ),
+        "new_users": new_users,
+        "awaiting_verification": DoctorProfile.objects.filter(verified_at__isnull=True).count(),
+    }
+
+
+def doctor_report(doctor, rng):
+    """One doctor's report for `rng`: seven queries."""
+    appointments = Appointment.objects.filter(_in_range(rng), doctor=doctor)
+    since, _until = rng.window
+    first_visits = (
+        Appointment.objects.filter(doctor=doctor).values("patient_id").annotate(first=Min("start"))
+    )
+    patients_in_range = appointments.values("patient_id").distinct()
+    returning = first_visits.filter(patient_id__in=patients_in_range, first__lt=since).count()
+    lead = appointments.aggregate(lead=Avg(F("start") - F("created_at")))["lead"]
+    totals = _status_totals(appointments)
+    patients = appointments.aggregate(n=Count("patient_id", distinct=True))["n"]
+    return {
+        "totals": totals,
+        "cancelled_by": _cancelled_by(rng, doctor),
+        "per_day": _per_day(appointments, rng),
+        "week_hours": _week_hours(appointments),
+        "patients": patients,
+        "returning_patients": returning,
+        "new_patients": patients - returning,
+        "average_lead": lead,
+    }
+
+
+def appointment_list(rng, doctor=None):
+    """The appointments of the range, for the list and the CSV, oldest first."""
+    appointments = Appointment.objects.filter(_in_range(rng)).select_related(
+        "patient", "doctor__user"
+    )
+    if doctor is not None:
+        appointments = appointments.filter(doctor=doctor)
+    return appointments.order_by("start", "pk")

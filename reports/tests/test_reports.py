@@ -1,0 +1,189 @@
+import csv
+import io
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from reports.selectors import DateRange, doctor_report, overview, parse_range
+from scheduling import services
+from scheduling.models import AppointmentEvent
+from scheduling.tests.factories import AppointmentFactory
+
+pytestmark = pytest.mark.django_db
+
+TZ = timezone.get_default_timezone()
+TODAY = timezone.localdate()
+
+
+def at(days_ago, hour=10):
+    return datetime.combine(TODAY - timedelta(days=days_ago), time(hour), tzinfo=TZ)
+
+
+@pytest.fixture
+def doctor():
+    return DoctorProfileFactory(consultation_fee=Decimal("500"))
+
+
+@pytest.fixture
+def known(doctor):
+    """3 completed at 500 ৳ and 1 at 800 ৳, 1 no-show, 2 cancelled (one by the patient,
+    one by the doctor), 1 pending: revenue 2,300 ৳."""
+    for day in (1, 2, 3):
+        AppointmentFactory(doctor=doctor, start=at(day), status="completed", fee=Decimal("500"))
+    AppointmentFactory(doctor=doctor, start=at(4), status="completed", fee=Decimal("800"))
+    AppointmentFactory(doctor=doctor, start=at(5), status="no_show")
+    for who in ("patient", "doctor"):
+        appointment = AppointmentFactory(doctor=doctor, start=at(6), status="cancelled")
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            actor=appointment.patient if who == "patient" else doctor.user,
+            from_status="pending",
+            to_status="cancelled",
+        )
+    AppointmentFactory(doctor=doctor, start=at(0, 23), status="pending")
+    # Outside the range: ignored.
+    AppointmentFactory(doctor=doctor, start=at(40), status="completed", fee=Decimal("999"))
+    # A fee changed after booking changes no report.
+    doctor.consultation_fee = Decimal("2000")
+    doctor.save()
+    return DateRange(TODAY - timedelta(days=29), TODAY)
+
+
+def test_overview_figures_on_known_data(known):
+    figures = overview(known)
+    totals = figures["totals"]
+
+    assert totals["total"] == 8
+    assert (totals["completed"], totals["no_show"], totals["cancelled"], totals["pending"]) == (
+        4,
+        1,
+        2,
+        1,
+    )
+    assert totals["revenue"] == Decimal("2300")
+    assert totals["completion_rate"] == pytest.approx(4 / 5)
+    assert totals["no_show_rate"] == pytest.approx(1 / 5)
+    assert figures["cancelled_by"] == {"patient": 1, "doctor": 1}
+    assert sum(n for _day, n in figures["per_day"]) == 8
+    assert dict(figures["per_day"])[TODAY] == 1  # 23:00 in Dhaka is still today
+    assert figures["top_doctors"][0]["n"] == 4
+
+
+def test_doctor_report_new_and_returning_patients(known, doctor):
+    regular = PatientFactory()
+    AppointmentFactory(doctor=doctor, patient=regular, start=at(100), status="completed")
+    AppointmentFactory(
+        doctor=doctor, patient=regular, start=at(2, 15), status="completed", fee=Decimal("500")
+    )
+
+    figures = doctor_report(doctor, known)
+
+    assert figures["returning_patients"] == 1
+    assert figures["new_patients"] == figures["patients"] - 1
+    assert figures["totals"]["revenue"] == Decimal("2300") + Decimal("500")
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"start_date": "2026-02-30"}, "Dates must look like"),
+        ({"start_date": "yesterday"}, "Dates must look like"),
+        ({"start_date": "2026-05-10", "end_date": "2026-05-01"}, "before the start"),
+        ({"start_date": "2020-01-01", "end_date": "2026-01-01"}, "at most three years"),
+    ],
+)
+def test_bad_ranges_fall_back_with_a_message(params, error):
+    rng, errors = parse_range(params, today=TODAY)
+    assert rng == DateRange(TODAY - timedelta(days=29), TODAY)
+    assert error in errors[0]
+
+
+def test_quick_picks_and_explicit_ranges():
+    rng, errors = parse_range({"range": "this_month"}, today=TODAY)
+    assert (rng.start, rng.end, errors) == (TODAY.replace(day=1), TODAY, [])
+    rng, _ = parse_range({"start_date": "2026-01-01", "end_date": "2026-01-31"})
+    assert rng.days == 31
+
+
+def test_overview_page_for_staff_only_with_fixed_queries(
+    client, known, django_assert_max_num_queries
+):
+    client.force_login(PatientFactory())
+    assert client.get("/reports/").status_code == 403
+    client.force_login(StaffFactory())
+    with django_assert_max_num_queries(16):
+        response = client.get("/reports/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html and "2,300" in html
+    assert "cdn" not in html.lower()
+    bad = client.get("/reports/", {"start_date": "2026-13-01"})
+    assert bad.status_code == 200 and "Dates must look like" in bad.content.decode()
+
+
+def test_report_query_count_does_not_grow_with_data(client, doctor, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(StaffFactory())
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            client.get(f"/reports/doctor/{doctor.pk}/")
+            client.get("/reports/")
+        return len(captured)
+
+    AppointmentFactory(doctor=doctor, start=at(1), status="completed")
+    few = count()
+    for day in range(2, 25):
+        AppointmentFactory(doctor=doctor, start=at(day), status="completed")
+        AppointmentFactory(doctor=DoctorProfileFactory(), start=at(day), status="cancelled")
+    assert count() == few
+
+
+def test_doctor_report_access(client, doctor):
+    url = f"/reports/doctor/{doctor.pk}/"
+    assert client.get(url).status_code == 302
+    client.force_login(PatientFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(DoctorProfileFactory().user)
+    assert client.get(url).status_code == 404
+    assert client.get("/reports/doctor/999999/").status_code == 404
+    client.force_login(doctor.user)
+    assert client.get(url).status_code == 200
+    assert client.get("/portal/report/").status_code == 200
+    client.force_login(StaffFactory())
+    assert client.get(url).status_code == 200
+
+
+def test_csv_keeps_bengali_names_and_has_one_row_per_appointment(client, doctor):
+    patient = PatientFactory(full_name="রহিম উদ্দিন")
+    AppointmentFactory(doctor=doctor, patient=patient, start=at(3), status="completed")
+    AppointmentFactory(doctor=doctor, start=at(2), status="cancelled")
+    client.force_login(doctor.user)
+
+    response = client.get("/portal/report/", {"format": "csv"})
+
+    content = b"".join(response.streaming_content).decode("utf-8")
+    assert content.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["date", "time", "serial", "patient"]
+    assert len(rows) == 3
+    assert rows[1][3] == "রহিম উদ্দিন"
+    assert rows[1][5] == "completed"
+
+
+def test_booked_fee_is_what_counts(doctor):
+    patient = PatientFactory()
+    start = timezone.now() - timedelta(hours=5)
+    appointment = AppointmentFactory(
+        doctor=doctor, patient=patient, start=start, status="confirmed"
+    )
+    services.change_status(appointment=appointment, to="completed", by=doctor.user)
+    doctor.consultation_fee = Decimal("9999")
+    doctor.save()
+    figures = overview(DateRange(TODAY - timedelta(days=1), TODAY))
+    assert figures["totals"]["revenue"] == Decimal("500")

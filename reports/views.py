@@ -1,0 +1,156 @@
+import csv
+
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.decorators import doctor_required, staff_required
+from accounts.models import DoctorProfile
+from reports import charts, selectors
+
+WEEKDAYS = [
+    (1, gettext_lazy("Mon")),
+    (2, gettext_lazy("Tue")),
+    (3, gettext_lazy("Wed")),
+    (4, gettext_lazy("Thu")),
+    (5, gettext_lazy("Fri")),
+    (6, gettext_lazy("Sat")),
+    (7, gettext_lazy("Sun")),
+]
+
+
+def _range_context(request):
+    rng, errors = selectors.parse_range(request.GET)
+    picks = selectors.quick_picks(timezone.localdate())
+    return rng, {
+        "range": rng,
+        "range_errors": errors,
+        "picks": [(key, label) for key, (label, _r) in picks.items()],
+    }
+
+
+def _heat_map(week_hours):
+    hours = sorted({hour for _day, hour in week_hours}) or list(range(8, 18))
+    peak = max(week_hours.values(), default=0) or 1
+    rows = [
+        (
+            label,
+            [
+                (week_hours.get((day, hour), 0), week_hours.get((day, hour), 0) / peak)
+                for hour in hours
+            ],
+        )
+        for day, label in WEEKDAYS
+    ]
+    return {"hours": hours, "rows": rows}
+
+
+@staff_required
+def overview(request):
+    rng, context = _range_context(request)
+    figures = selectors.overview(rng)
+    language = translation.get_language()
+    specialization_pairs = [
+        (
+            row["doctor__specialization__name_bn"]
+            if language == "bn"
+            else row["doctor__specialization__name"],
+            row["n"],
+        )
+        for row in figures["by_specialization"]
+    ]
+    context.update(
+        figures=figures,
+        per_day_chart=charts.per_day_chart(figures["per_day"], _("Appointments per day")),
+        specialization_chart=charts.bars_chart(
+            specialization_pairs, _("Appointments by specialization")
+        ),
+        specialization_pairs=specialization_pairs,
+        heat_map=_heat_map(figures["week_hours"]),
+    )
+    return render(request, "reports/overview.html", context)
+
+
+def _doctor_for(request, doctor_id):
+    """Staff may open any doctor's report, a doctor only their own: anything else 404."""
+    doctor = get_object_or_404(DoctorProfile.objects.select_related("user"), pk=doctor_id)
+    user = request.user
+    if not (user.is_staff or doctor.user_id == user.pk):
+        raise Http404
+    return doctor
+
+
+def _doctor_report(request, doctor):
+    rng, context = _range_context(request)
+    appointments = selectors.appointment_list(rng, doctor)
+    if request.GET.get("format") == "csv":
+        return _csv_response(appointments, doctor, rng)
+    figures = selectors.doctor_report(doctor, rng)
+    context.update(
+        doctor=doctor,
+        figures=figures,
+        per_day_chart=charts.per_day_chart(figures["per_day"], _("Appointments per day")),
+        heat_map=_heat_map(figures["week_hours"]),
+        page=Paginator(appointments, 50).get_page(request.GET.get("page")),
+        query=_query_without_page(request),
+    )
+    return render(request, "reports/doctor.html", context)
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def doctor(request, doctor_id):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    return _doctor_report(request, _doctor_for(request, doctor_id))
+
+
+@doctor_required
+def my_report(request):
+    return _doctor_report(request, request.user.doctor_profile)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(appointments, doctor, rng):
+    """The appointment list as CSV: UTF-8 with a BOM so that Excel shows Bengali names,
+    streamed row by row so that a busy year never sits in memory."""
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff"
+        yield writer.writerow(
+            ["date", "time", "serial", "patient", "mobile", "status", "fee", "booked at"]
+        )
+        for appointment in appointments.iterator(chunk_size=2000):
+            start = timezone.localtime(appointment.start)
+            yield writer.writerow(
+                [
+                    start.date().isoformat(),
+                    start.strftime("%H:%M"),
+                    appointment.serial,
+                    appointment.patient.full_name,
+                    appointment.patient.mobile or "",
+                    appointment.status,
+                    appointment.fee,
+                    timezone.localtime(appointment.created_at).isoformat(timespec="minutes"),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="appointments-{doctor.pk}-{rng.start}-{rng.end}.csv"'
+    )
+    return response
