@@ -612,6 +612,8 @@ def _without_secondary_indexes(tables):
                     cursor.execute(definition)
                 for name, definition in constraints:
                     cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                # Fresh statistics, or the planner misjudges every report on the new rows.
+                cursor.execute(f"ANALYZE {table}")
 
 
 class _Writer:
