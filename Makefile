@@ -61,3 +61,7 @@ clean:
 # Benchmark on PostgreSQL (BENCH_DATABASE_URL); not part of `make test`.
 bench: setup
 	$(PY) bench/run.py
+
+# Only the browser tests (Debian's Chromium at /usr/bin/chromium, or $CHROMIUM).
+e2e: setup-test
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)

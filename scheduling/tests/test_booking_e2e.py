@@ -1,0 +1,61 @@
+"""Booking end to end in Debian's Chromium: search → doctor → day (htmx) → slot → log in
+→ confirm, on a phone-sized screen and a desktop one."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import DEFAULT_PASSWORD, DoctorProfileFactory, PatientFactory
+from scheduling.tests.factories import open_every_day
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def people():
+    doctor = open_every_day(
+        DoctorProfileFactory(user__full_name="Dr. Nasima Haque", chamber_address="Road 27")
+    )
+    patient = PatientFactory(email="rokeya@example.com")
+    return doctor, patient
+
+
+@pytest.mark.parametrize("width, height", [(360, 740), (1280, 800)])
+def test_patient_books_a_slot_in_the_browser(people, live_server, browser, width, height):
+    # `people` comes first: the database is filled before Playwright starts its event loop.
+    doctor, patient = people
+    day = timezone.localdate() + timedelta(days=2)
+    page = browser.new_page(viewport={"width": width, "height": height})
+
+    page.goto(live_server.url + "/doctors/?q=Nasima")
+    page.locator(".doctor-card a").first.click()
+    page.fill("#slot-date", day.isoformat())
+    page.locator("#slot-date").dispatch_event("change")
+    page.wait_for_selector("#slot-list a.btn")
+    page.locator("#slot-list a.btn").nth(1).click()
+
+    page.fill("#id_username", patient.email)
+    page.fill("#id_password", DEFAULT_PASSWORD)
+    page.locator("form.card button[type=submit]").click()
+    page.fill("#id_symptoms", "Fever for two days")
+    page.locator("form.card button[type=submit]").click()
+
+    page.wait_for_selector("text=Serial 2")
+    assert "Road 27" in page.content()
+    assert "/appointments/" in page.url
+    page.close()
