@@ -16,3 +16,20 @@ def _english_by_default():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser); the test is
+    skipped, saying why, where either is missing. Request it after the fixtures that
+    fill the database: Django refuses queries once Playwright's event loop runs."""
+    import os
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(executable):
+        pytest.skip(f"no Chromium at {executable} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable)
+        yield browser
+        browser.close()

@@ -1,26 +1,16 @@
 """The dependent selects in a real browser: htmx reloads the children of a changed parent
 and empties the thana select when the division changes."""
 
-import os
-
 import pytest
 
 from locations.tests.factories import DistrictFactory, DivisionFactory, ThanaFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser.new_page()
-        browser.close()
+def page(chromium):
+    return chromium.new_page()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Booking end to end in Debian's Chromium: search → doctor → day (htmx) → slot → log in
 → confirm, on a phone-sized screen and a desktop one."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -11,19 +10,6 @@ from accounts.tests.factories import DEFAULT_PASSWORD, DoctorProfileFactory, Pat
 from scheduling.tests.factories import open_every_day
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -36,11 +22,11 @@ def people():
 
 
 @pytest.mark.parametrize("width, height", [(360, 740), (1280, 800)])
-def test_patient_books_a_slot_in_the_browser(people, live_server, browser, width, height):
+def test_patient_books_a_slot_in_the_browser(people, live_server, chromium, width, height):
     # `people` comes first: the database is filled before Playwright starts its event loop.
     doctor, patient = people
     day = timezone.localdate() + timedelta(days=2)
-    page = browser.new_page(viewport={"width": width, "height": height})
+    page = chromium.new_page(viewport={"width": width, "height": height})
 
     page.goto(live_server.url + "/doctors/?q=Nasima")
     page.locator(".doctor-card a").first.click()
