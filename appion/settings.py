@@ -189,9 +189,13 @@ APPION_BUSINESS_HOURS = env.str("APPION_BUSINESS_HOURS", default="08:00-18:00")
 # bookings or hours replaces it at once in a shared cache. 0 turns the cache off (tests
 # turn it on where they test it).
 # How long the directory and doctor pages are cached for visitors who are not logged in
-# (see appion/caching.py). 0 turns it off.
-APPION_PAGE_CACHE_SECONDS = env.int("APPION_PAGE_CACHE_SECONDS", default=0 if TESTING else 30)
-APPION_SLOTS_CACHE_SECONDS = env.int("APPION_SLOTS_CACHE_SECONDS", default=0 if TESTING else 30)
+# (see appion/caching.py). 0 turns it off; off by default while developing (DEBUG).
+APPION_PAGE_CACHE_SECONDS = env.int(
+    "APPION_PAGE_CACHE_SECONDS", default=0 if (TESTING or DEBUG) else 30
+)
+APPION_SLOTS_CACHE_SECONDS = env.int(
+    "APPION_SLOTS_CACHE_SECONDS", default=0 if (TESTING or DEBUG) else 30
+)
 
 LOGGING = {
     "version": 1,

@@ -140,8 +140,27 @@ def _cancelled_by(rng, doctor=None):
     )
 
 
+def _top_doctors(appointments, limit=10):
+    """The doctors with the most completed visits: grouped by doctor id alone (cheap at
+    a million rows), then the ten names in a second query."""
+    top = list(
+        appointments.filter(status=Appointment.Status.COMPLETED)
+        .values("doctor_id")
+        .annotate(n=Count("pk"), revenue=Sum("fee"))
+        .order_by("-n", "doctor_id")[:limit]
+    )
+    names = dict(
+        DoctorProfile.objects.filter(pk__in=[row["doctor_id"] for row in top]).values_list(
+            "pk", "user__full_name"
+        )
+    )
+    for row in top:
+        row["doctor__user__full_name"] = names.get(row["doctor_id"], "")
+    return top
+
+
 def overview(rng):
-    """The staff overview of `rng`: ten queries."""
+    """The staff overview of `rng`: eleven queries."""
     appointments = Appointment.objects.filter(_in_range(rng))
     since, until = rng.window
     new_users = User.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
@@ -171,12 +190,7 @@ def overview(rng):
             .order_by("-n")[:20]
         ),
         "week_hours": _week_hours(appointments),
-        "top_doctors": list(
-            appointments.filter(status=Appointment.Status.COMPLETED)
-            .values("doctor_id", "doctor__user__full_name")
-            .annotate(n=Count("pk"), revenue=Sum("fee"))
-            .order_by("-n", "doctor__user__full_name")[:10]
-        ),
+        "top_doctors": _top_doctors(appointments),
         "new_users": new_users,
         "awaiting_verification": DoctorProfile.objects.filter(verified_at__isnull=True).count(),
     }
