@@ -69,3 +69,11 @@ def test_anonymous_directory_is_cached_briefly_and_users_get_fresh_pages(
     client.force_login(PatientFactory(full_name="Rahim Uddin"))
     personal = client.get("/doctors/").content.decode()
     assert "Rahim Uddin" in personal
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in policy

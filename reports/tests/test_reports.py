@@ -187,3 +187,10 @@ def test_booked_fee_is_what_counts(doctor):
     doctor.save()
     figures = overview(DateRange(TODAY - timedelta(days=1), TODAY))
     assert figures["totals"]["revenue"] == Decimal("500")
+
+
+def test_charts_carry_no_script(client, known):
+    client.force_login(StaffFactory())
+    html = client.get("/reports/").content.decode()
+    assert "<svg" in html
+    assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
