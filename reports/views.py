@@ -1,7 +1,5 @@
-import csv
-
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -9,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.decorators import doctor_required, staff_required
 from accounts.models import DoctorProfile
+from appion.csv_download import csv_download
 from reports import charts, selectors
 
 WEEKDAYS = [
@@ -119,38 +118,25 @@ def my_report(request):
     return _doctor_report(request, request.user.doctor_profile)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_response(appointments, doctor, rng):
-    """The appointment list as CSV: UTF-8 with a BOM so that Excel shows Bengali names,
-    streamed row by row so that a busy year never sits in memory."""
-    writer = csv.writer(_Echo())
+    """The range's appointments as a streamed CSV, one row per appointment."""
 
     def rows():
-        yield "\ufeff"
-        yield writer.writerow(
-            ["date", "time", "serial", "patient", "mobile", "status", "fee", "booked at"]
-        )
         for appointment in appointments.iterator(chunk_size=2000):
             start = timezone.localtime(appointment.start)
-            yield writer.writerow(
-                [
-                    start.date().isoformat(),
-                    start.strftime("%H:%M"),
-                    appointment.serial,
-                    appointment.patient.full_name,
-                    appointment.patient.mobile or "",
-                    appointment.status,
-                    appointment.fee,
-                    timezone.localtime(appointment.created_at).isoformat(timespec="minutes"),
-                ]
-            )
+            yield [
+                start.date().isoformat(),
+                start.strftime("%H:%M"),
+                appointment.serial,
+                appointment.patient.full_name,
+                appointment.patient.mobile or "",
+                appointment.status,
+                appointment.fee,
+                timezone.localtime(appointment.created_at).isoformat(timespec="minutes"),
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="appointments-{doctor.pk}-{rng.start}-{rng.end}.csv"'
+    return csv_download(
+        ["date", "time", "serial", "patient", "mobile", "status", "fee", "booked at"],
+        rows(),
+        f"appointments-{doctor.pk}-{rng.start}-{rng.end}.csv",
     )
-    return response

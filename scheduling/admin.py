@@ -1,12 +1,10 @@
-import csv
-
 from django.contrib import admin
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import DoctorProfileAdmin
 from accounts.models import DoctorProfile
+from appion.csv_download import csv_download
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings, TimeOff
 
 
@@ -79,30 +77,25 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected appointments as CSV"))
     def export_csv(self, request, queryset):
-        """Stream the selection (with "select all", the whole filtered list) as CSV,
-        UTF-8 with a BOM so that Excel shows Bengali names."""
-        writer = csv.writer(_Echo())
-        rows = queryset.select_related("doctor__user", "patient").order_by("start", "pk")
-
-        def lines():
-            yield "\ufeff"
-            yield writer.writerow(["id", "start", "serial", "doctor", "patient", "status", "fee"])
-            for appointment in rows.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        appointment.pk,
-                        timezone.localtime(appointment.start).isoformat(timespec="minutes"),
-                        appointment.serial,
-                        appointment.doctor.user.full_name,
-                        appointment.patient.full_name,
-                        appointment.status,
-                        appointment.fee,
-                    ]
-                )
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="appointments.csv"'
-        return response
+        """Stream the selection (with "select all", the whole filtered list) as CSV."""
+        appointments = queryset.select_related("doctor__user", "patient").order_by("start", "pk")
+        rows = (
+            [
+                appointment.pk,
+                timezone.localtime(appointment.start).isoformat(timespec="minutes"),
+                appointment.serial,
+                appointment.doctor.user.full_name,
+                appointment.patient.full_name,
+                appointment.status,
+                appointment.fee,
+            ]
+            for appointment in appointments.iterator(chunk_size=2000)
+        )
+        return csv_download(
+            ["id", "start", "serial", "doctor", "patient", "status", "fee"],
+            rows,
+            "appointments.csv",
+        )
 
     def has_delete_permission(self, request, obj=None):
         # Appointments are never deleted: they are the patients' medical history.
@@ -125,8 +118,3 @@ class TimeOffAdmin(admin.ModelAdmin):
     search_fields = ["doctor__user__full_name", "reason"]
     autocomplete_fields = ["doctor"]
     date_hierarchy = "start_date"
-
-
-class _Echo:
-    def write(self, value):
-        return value
