@@ -3,15 +3,14 @@
 import logging
 from datetime import datetime, time, timedelta
 
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
 from accounts.models import User
+from scheduling.emails import appointment_email
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -113,27 +112,30 @@ def book_appointment(
     return appointment
 
 
-def send_appointment_email(appointment, recipient, template, subject=None, **context):
-    """Email `recipient` about `appointment` in their language: plain text and HTML,
-    with the .ics attached when the appointment is confirmed. Called after the change
-    has been committed; a failing mail server is logged, never raised: the change
-    stands."""
-    from scheduling.calendar import appointment_ics, ics_filename
-
-    with translation.override(recipient.preferred_language or "en"):
-        text = render_to_string(
-            template, {"appointment": appointment, "recipient": recipient, **context}
-        )
-        subject = str(subject or _("Appointment %(status)s: %(when)s, serial %(serial)s")) % {
+def _status_subject(text):
+    def subject(appointment):
+        return str(text) % {
             "status": appointment.get_status_display().lower(),
             "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
             "serial": appointment.serial,
         }
-        html = render_to_string("scheduling/email/message.html", {"text": text, "subject": subject})
-        message = EmailMultiAlternatives(subject, text, to=[recipient.email])
-        message.attach_alternative(html, "text/html")
-        if appointment.status == Status.CONFIRMED:
-            message.attach(ics_filename(appointment), appointment_ics(appointment), "text/calendar")
+
+    return subject
+
+
+def send_appointment_email(appointment, recipient, template, subject=None, **context):
+    """Email `recipient` about `appointment` (see scheduling.emails). Called after the
+    change has been committed; a failing mail server is logged, never raised: the change
+    stands."""
+    message = appointment_email(
+        appointment,
+        recipient,
+        template=template,
+        subject=_status_subject(
+            subject or gettext_lazy("Appointment %(status)s: %(when)s, serial %(serial)s")
+        ),
+        **context,
+    )
     try:
         message.send()
     except OSError:

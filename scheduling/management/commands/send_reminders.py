@@ -2,13 +2,11 @@ import logging
 from datetime import timedelta
 from smtplib import SMTPException
 
-from django.core.mail import EmailMultiAlternatives
 from django.core.management.base import BaseCommand
-from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from scheduling.calendar import appointment_ics, ics_filename
+from scheduling.emails import appointment_email
 from scheduling.models import Appointment
 
 logger = logging.getLogger("appion.scheduling")
@@ -55,26 +53,23 @@ def release(appointment, claimed_at):
     )
 
 
-def reminder_email(appointment) -> EmailMultiAlternatives:
+def reminder_email(appointment):
     """The patient's reminder, in the patient's language, with the .ics attached."""
-    patient = appointment.patient
-    with translation.override(patient.preferred_language or "en"):
-        context = {"appointment": appointment}
-        subject = _("Reminder: appointment with %(doctor)s, %(when)s, serial %(serial)s") % {
+
+    def subject(appointment):
+        return _("Reminder: appointment with %(doctor)s, %(when)s, serial %(serial)s") % {
             "doctor": appointment.doctor.user.full_name,
             "when": formats.date_format(timezone.localtime(appointment.start), "l, j F, H:i"),
             "serial": appointment.serial,
         }
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("scheduling/email/reminder.txt", context),
-            to=[patient.email],
-        )
-        message.attach_alternative(
-            render_to_string("scheduling/email/reminder.html", context), "text/html"
-        )
-        message.attach(ics_filename(appointment), appointment_ics(appointment), "text/calendar")
-    return message
+
+    return appointment_email(
+        appointment,
+        appointment.patient,
+        template="scheduling/email/reminder.txt",
+        html_template="scheduling/email/reminder.html",
+        subject=subject,
+    )
 
 
 class Command(BaseCommand):
