@@ -1,8 +1,11 @@
 """Writes on accounts: registration, profile edits, email change. Each runs in one
 transaction; a replaced photo file is removed only after the transaction commits."""
 
+from contextlib import contextmanager
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import DoctorProfile, PatientProfile, User
 
@@ -29,6 +32,23 @@ class AccountError(Exception):
         self.field = field
 
 
+LICENCE_TAKEN = gettext_lazy("A doctor with this licence number is already registered.")
+
+
+@contextmanager
+def _refused_if_taken(message, *, field, photo=None):
+    """Turn a unique-constraint clash — two requests racing for one email, mobile or
+    licence number, where the database keeps the first — into an AccountError for
+    `field`, removing a photo file already written for the refused record."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        if photo:
+            photo.delete(save=False)
+        raise AccountError(str(message), field=field) from None
+
+
 def _pick(data, names):
     return {name: data[name] for name in names if name in data}
 
@@ -38,17 +58,12 @@ def _create_user(*, role, email, password, data):
     user.set_password(password)
     if data.get("photo"):
         user.photo.save(data["photo"].name, data["photo"], save=False)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        # Two sign-ups with the same email or mobile at once: the database keeps one.
-        if user.photo:
-            user.photo.delete(save=False)
-        raise AccountError(
-            _("An account with this email address or mobile number already exists."),
-            field="email",
-        ) from None
+    with _refused_if_taken(
+        _("An account with this email address or mobile number already exists."),
+        field="email",
+        photo=user.photo,
+    ):
+        user.save()
     return user
 
 
@@ -66,18 +81,10 @@ def register_doctor(*, email, password, data):
     """Create a doctor (not yet verified) and their profile; the chamber lies in the
     chosen thana. Raises AccountError when the email, mobile or licence is taken."""
     user = _create_user(role=User.Role.DOCTOR, email=email, password=password, data=data)
-    try:
-        with transaction.atomic():
-            DoctorProfile.objects.create(
-                user=user, chamber_thana=data.get("thana"), **_pick(data, DOCTOR_FIELDS)
-            )
-    except IntegrityError:
-        if user.photo:
-            user.photo.delete(save=False)
-        raise AccountError(
-            _("A doctor with this licence number is already registered."),
-            field="licence_number",
-        ) from None
+    with _refused_if_taken(LICENCE_TAKEN, field="licence_number", photo=user.photo):
+        DoctorProfile.objects.create(
+            user=user, chamber_thana=data.get("thana"), **_pick(data, DOCTOR_FIELDS)
+        )
     return user
 
 
@@ -103,13 +110,10 @@ def update_profile(*, user, data):
     for name, value in _pick(data, USER_FIELDS).items():
         setattr(user, name, value)
     _replace_photo(user, data.get("photo"))
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise AccountError(
-            _("This mobile number is already registered with another account."), field="mobile"
-        ) from None
+    with _refused_if_taken(
+        _("This mobile number is already registered with another account."), field="mobile"
+    ):
+        user.save()
 
     if user.role == User.Role.PATIENT:
         profile, _created = PatientProfile.objects.get_or_create(user=user)
@@ -124,14 +128,8 @@ def update_profile(*, user, data):
         for name, value in _pick(data, DOCTOR_FIELDS).items():
             setattr(profile, name, value)
         profile.chamber_thana = data.get("thana")
-        try:
-            with transaction.atomic():
-                profile.save()
-        except IntegrityError:
-            raise AccountError(
-                _("A doctor with this licence number is already registered."),
-                field="licence_number",
-            ) from None
+        with _refused_if_taken(LICENCE_TAKEN, field="licence_number"):
+            profile.save()
     return user
 
 
@@ -139,11 +137,6 @@ def update_profile(*, user, data):
 def change_email(*, user, email):
     """Change the login email (the form has checked the current password)."""
     user.email = email.strip().lower()
-    try:
-        with transaction.atomic():
-            user.save(update_fields=["email", "updated_at"])
-    except IntegrityError:
-        raise AccountError(
-            _("Another account already uses this email address."), field="email"
-        ) from None
+    with _refused_if_taken(_("Another account already uses this email address."), field="email"):
+        user.save(update_fields=["email", "updated_at"])
     return user

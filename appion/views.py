@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
+from accounts.models import Specialization
+from locations.models import Division
+
 
 def home(request):
-    from accounts.models import Specialization
-    from locations.models import Division
-
     return render(
         request,
         "home.html",

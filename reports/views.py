@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -105,11 +106,8 @@ def _query_without_page(request):
     return query.urlencode()
 
 
+@login_required
 def doctor(request, doctor_id):
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     return _doctor_report(request, _doctor_for(request, doctor_id))
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import DateInput
 from accounts.forms import DoctorRegistrationForm as AccountsDoctorRegistrationForm
 from scheduling.hours import check_ranges, format_ranges, parse_ranges
 from scheduling.models import WEEK_ORDER, ScheduleSettings, VisitNotes, Weekday
@@ -114,12 +115,8 @@ class DoctorRegistrationForm(AccountsDoctorRegistrationForm):
 
 
 class TimeOffForm(forms.Form):
-    start_date = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end_date = forms.DateField(
-        label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start_date = forms.DateField(label=_("First day"), widget=DateInput())
+    end_date = forms.DateField(label=_("Last day"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def clean(self):
@@ -185,7 +182,7 @@ class VisitNotesForm(forms.ModelForm):
             "diagnosis": forms.Textarea(attrs={"rows": 2}),
             "prescription": forms.Textarea(attrs={"rows": 4}),
             "advice": forms.Textarea(attrs={"rows": 3}),
-            "follow_up_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "follow_up_date": DateInput(),
         }
 
     def clean_follow_up_date(self):

@@ -10,8 +10,10 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import DoctorProfile
 from scheduling.models import Appointment, ChamberHours, ScheduleSettings, TimeOff
 
 
@@ -208,8 +210,6 @@ def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:
 
 def listed_doctors():
     """Doctors patients can find and book: verified, with an active account."""
-    from accounts.models import DoctorProfile
-
     return DoctorProfile.objects.filter(verified_at__isnull=False, user__is_active=True)
 
 
@@ -218,8 +218,6 @@ def search_doctors(
 ):
     """The directory's filters over listed doctors; q matches the doctor's name or the
     specialization, in English or Bengali."""
-    from django.db.models import Q
-
     doctors = listed_doctors().select_related(
         "user",
         "specialization",

@@ -24,6 +24,8 @@ from appion.caching import anonymous_page_cache
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, thanas_of
 from scheduling import selectors, services
+from scheduling.calendar import appointment_ics as make_ics
+from scheduling.calendar import ics_filename
 from scheduling.forms import (
     BookingForm,
     CancelForm,
@@ -488,9 +490,6 @@ def reschedule(request, appointment_id):
 
 @login_required
 def appointment_ics(request, appointment_id):
-    from scheduling.calendar import appointment_ics as make_ics
-    from scheduling.calendar import ics_filename
-
     appointment = _visible(request, appointment_id)
     response = HttpResponse(make_ics(appointment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'

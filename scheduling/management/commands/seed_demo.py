@@ -422,56 +422,56 @@ class Command(BaseCommand):
         large = count >= 50_000 and connection.vendor == "postgresql"
         writer = _Writer(self._write_appointments, threaded=large)
         loading = _without_secondary_indexes(LOADED_TABLES) if large else nullcontext()
-        loading.__enter__()
-        attempts = 0
-        generated = 0
         phase = time_module.monotonic()
-        while generated < count and attempts < count * 20:
-            attempts += 1
-            doctor = rnd.choice(doctors)
-            day = first_day + timedelta(days=rnd.randrange(span))
-            grid = grids[doctor.pk].get(day.weekday())
-            if not grid:
-                continue
-            start_time, serial = rnd.choice(grid)
-            start = datetime.combine(day, start_time, tzinfo=tz)
-            if (doctor.pk, start) in taken:
-                continue
-            patient_id = rnd.choice(patient_ids)
-            if (patient_id, day) in busy_patient_days:
-                continue
-            taken.add((doctor.pk, start))
-            busy_patient_days.add((patient_id, day))
-            roll = rnd.random()
-            if start < now:
-                status = "completed" if roll < 0.72 else "no_show" if roll < 0.82 else "cancelled"
-            else:
-                status = "confirmed" if roll < 0.5 else "pending" if roll < 0.9 else "cancelled"
-            booked_at = start - timedelta(days=rnd.randint(0, 20), hours=rnd.randint(1, 12))
-            appointments.append(
-                (
-                    doctor.pk,
-                    patient_id,
-                    start,
-                    start + timedelta(minutes=doctor.schedule_settings.slot_minutes),
-                    serial,
-                    status,
-                    doctor.consultation_fee,
-                    booked_at,
+        # The indexes come back even when the load fails part-way.
+        with loading:
+            attempts = 0
+            generated = 0
+            while generated < count and attempts < count * 20:
+                attempts += 1
+                doctor = rnd.choice(doctors)
+                day = first_day + timedelta(days=rnd.randrange(span))
+                grid = grids[doctor.pk].get(day.weekday())
+                if not grid:
+                    continue
+                start_time, serial = rnd.choice(grid)
+                start = datetime.combine(day, start_time, tzinfo=tz)
+                if (doctor.pk, start) in taken:
+                    continue
+                patient_id = rnd.choice(patient_ids)
+                if (patient_id, day) in busy_patient_days:
+                    continue
+                taken.add((doctor.pk, start))
+                busy_patient_days.add((patient_id, day))
+                roll = rnd.random()
+                if start < now:
+                    status = (
+                        "completed" if roll < 0.72 else "no_show" if roll < 0.82 else "cancelled"
+                    )
+                else:
+                    status = "confirmed" if roll < 0.5 else "pending" if roll < 0.9 else "cancelled"
+                booked_at = start - timedelta(days=rnd.randint(0, 20), hours=rnd.randint(1, 12))
+                appointments.append(
+                    (
+                        doctor.pk,
+                        patient_id,
+                        start,
+                        start + timedelta(minutes=doctor.schedule_settings.slot_minutes),
+                        serial,
+                        status,
+                        doctor.consultation_fee,
+                        booked_at,
+                    )
                 )
-            )
-            generated += 1
-            if len(appointments) >= batch:
-                made += writer.write(appointments)
-                appointments = []
-        self._phase("generated and written", phase)
-        try:
+                generated += 1
+                if len(appointments) >= batch:
+                    made += writer.write(appointments)
+                    appointments = []
+            self._phase("generated and written", phase)
             made += writer.write(appointments)
             made += writer.finish()
             self._phase("last batch written", phase)
-        finally:
-            loading.__exit__(None, None, None)
-            self._phase("indexes and constraints in place", phase)
+        self._phase("indexes and constraints in place", phase)
         return made
 
     def _phase(self, what, since):
