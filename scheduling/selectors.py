@@ -188,13 +188,13 @@ def next_free_slots(doctors, *, now=None) -> dict[int, Slot | None]:
             break
         until = today + timedelta(days=days - 1)
         slots = free_slots_for_doctors(remaining, searched_to + timedelta(days=1), until, now=now)
-        found = []
+        found = set()
         for doctor in remaining:
             by_day = slots.get(doctor.pk)
             if by_day:
                 result[doctor.pk] = by_day[min(by_day)][0]
-                found.append(doctor.pk)
-        remaining = [d for d in remaining if d.pk not in set(found)]
+                found.add(doctor.pk)
+        remaining = [d for d in remaining if d.pk not in found]
         searched_to = until
     return result
 
