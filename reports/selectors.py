@@ -183,6 +183,7 @@ def overview(rng):
         "by_district": list(
             appointments.values(
                 "doctor__chamber_thana__district__division__name",
+                "doctor__chamber_thana__district__division__name_bn",
                 "doctor__chamber_thana__district__name",
                 "doctor__chamber_thana__district__name_bn",
             )
