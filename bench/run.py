@@ -5,7 +5,7 @@ and measure throughput and latency with wrk, each page as a ratio of /healthz.
     BENCH_DURATION=20 make bench    # longer runs
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/appion_bench),
-BENCH_DOCTORS (2000), BENCH_PATIENTS (50000), BENCH_APPOINTMENTS (500000),
+BENCH_DOCTORS (2000), BENCH_PATIENTS (50000), BENCH_APPOINTMENTS (1000000),
 BENCH_DURATION seconds per page (10), BENCH_CONNECTIONS (16). Results are printed and
 written to bench/results.md."""
 
@@ -27,7 +27,7 @@ DATABASE_URL = os.environ.get(
 )
 DOCTORS = int(os.environ.get("BENCH_DOCTORS", 2000))
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", 50000))
-APPOINTMENTS = int(os.environ.get("BENCH_APPOINTMENTS", 500000))
+APPOINTMENTS = int(os.environ.get("BENCH_APPOINTMENTS", 1000000))
 DURATION = int(os.environ.get("BENCH_DURATION", 10))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 PORT = 8100
@@ -121,20 +121,26 @@ def main():
         sys.exit("wrk is needed: apt-get install -y wrk")
     ensure_database()
     seeded = seed()
-    # As cron would: the directory's order comes from the stored next free slots.
+    # As cron would: the directory's order comes from the stored next free slots, and
+    # the reports' daily roll-ups are current.
     print(manage("refresh_next_free", capture=True).strip())
+    print(manage("summarise_reports", capture=True).strip())
+    staff = ("Cookie: sessionid=" + staff_session(),)
     doctor_id = sql(
         "SELECT d.id FROM accounts_doctorprofile d"
         " JOIN scheduling_appointment a ON a.doctor_id = d.id"
         " WHERE d.verified_at IS NOT NULL GROUP BY d.id ORDER BY count(*) DESC LIMIT 1"
     )[0]
     day = date.today() + timedelta(days=1)
+    year = f"start_date={date.today() - timedelta(days=364)}&end_date={date.today()}"
     pages = [
         ("/healthz", "/healthz", ()),
         ("slots partial", f"/doctors/{doctor_id}/slots/?date={day}", ("HX-Request: true",)),
         ("doctor page", f"/doctors/{doctor_id}/", ()),
         ("directory", "/doctors/", ()),
         ("directory, filtered", "/doctors/?specialization=2&sort=fee", ()),
+        ("reports overview, one year", f"/reports/?{year}", staff),
+        ("busiest doctor's report, one year", f"/reports/doctor/{doctor_id}/?{year}", staff),
     ]
     report = [
         f"Measured {date.today()} on {os.cpu_count()} cores: gunicorn 2 workers, PostgreSQL, "
@@ -143,11 +149,57 @@ def main():
     for mode, overrides in MODES.items():
         results = measure(pages, {**ENV, **overrides})
         report += ["", f"**{mode}**", "", *table(results)]
+    report += ["", *report_after_a_change()]
     if seeded:
         report += ["", f"Seeding: {seeded[1]} ({seeded[0]:.0f} s in all)"]
     text = "\n".join(report)
     print(text)
     (ROOT / "bench" / "results.md").write_text(text + "\n")
+
+
+def staff_session():
+    """A logged-in session of the demo administrator, for the report pages."""
+    code = (
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY;"
+        "from django.contrib.sessions.backends.db import SessionStore;"
+        "from accounts.models import User;"
+        "u = User.objects.get(email='admin@appion.test');"
+        "s = SessionStore();"
+        "s[SESSION_KEY] = str(u.pk);"
+        "s[BACKEND_SESSION_KEY] = 'accounts.backends.EmailBackend';"
+        "s[HASH_SESSION_KEY] = u.get_session_auth_hash();"
+        "s.create();"
+        "print(s.session_key)"
+    )
+    return manage("shell", "-c", code, capture=True).strip().splitlines()[-1]
+
+
+def report_after_a_change():
+    """The overview's cost when a day of its range changed since the last view (a
+    booking or a status change marks that day for recomputing): in process, 20 runs."""
+    code = """
+import statistics, time
+from datetime import timedelta
+from django.utils import timezone
+from reports.models import ReportDay
+from reports.selectors import DateRange, overview
+today = timezone.localdate()
+rng = DateRange(today - timedelta(days=364), today)
+overview(rng)
+runs = []
+for _ in range(20):
+    ReportDay.objects.filter(day=today).update(dirty=True)
+    started = time.perf_counter()
+    overview(rng)
+    runs.append((time.perf_counter() - started) * 1000)
+runs.sort()
+print(f"{statistics.median(runs):.0f} {runs[-1]:.0f}")
+"""
+    p50, worst = manage("shell", "-c", code, capture=True).split()[-2:]
+    return [
+        "Overview of one year right after a change to today's appointments (today's "
+        f"figures recomputed first), in process, 20 runs: p50 {p50} ms, max {worst} ms."
+    ]
 
 
 def measure(pages, env):

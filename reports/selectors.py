@@ -10,10 +10,14 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import DoctorProfile, User
+from accounts.models import DoctorProfile, Specialization, User
+from locations.models import District
+from reports.models import DailyFigure
+from reports.summary import summarise_range, whole_months
 from scheduling.models import Appointment, AppointmentEvent
 
 MAX_DAYS = 3 * 366
+Kind = DailyFigure.Kind
 STATUSES = [status for status, _label in Appointment.Status.choices]
 
 
@@ -140,15 +144,107 @@ def _cancelled_by(rng, doctor=None):
     )
 
 
-def _top_doctors(appointments, limit=10):
-    """The doctors with the most completed visits: grouped by doctor id alone (cheap at
-    a million rows), then the ten names in a second query."""
-    top = list(
-        appointments.filter(status=Appointment.Status.COMPLETED)
-        .values("doctor_id")
-        .annotate(n=Count("pk"), revenue=Sum("fee"))
-        .order_by("-n", "doctor_id")[:limit]
+def _summed(kind, rng, *group):
+    """Rows of one kind of the range's daily figures, summed over the days by `group`."""
+    return (
+        DailyFigure.objects.filter(kind=kind, day__gte=rng.start, day__lte=rng.end)
+        .values(*group)
+        .annotate(n=Sum("count"), amount=Sum("amount"))
+        .order_by()
     )
+
+
+def _overview_totals(rng):
+    rows = {row["key"]: row for row in _summed(Kind.STATUS, rng, "key")}
+    figures = {status: rows[status]["n"] if status in rows else 0 for status in STATUSES}
+    figures["total"] = sum(figures.values())
+    figures["revenue"] = rows[Appointment.Status.COMPLETED]["amount"] if "completed" in rows else 0
+    held = figures["completed"] + figures["no_show"]
+    figures["completion_rate"] = figures["completed"] / held if held else None
+    figures["no_show_rate"] = figures["no_show"] / held if held else None
+    figures["cancellation_rate"] = (
+        figures["cancelled"] / figures["total"] if figures["total"] else None
+    )
+    return figures
+
+
+def _overview_per_day(rng):
+    counts = {row["day"]: row["n"] for row in _summed(Kind.STATUS, rng, "day")}
+    days = (rng.start + timedelta(days=n) for n in range(rng.days))
+    return [(day, counts.get(day, 0)) for day in days]
+
+
+def _overview_by_specialization(rng):
+    rows = sorted(_summed(Kind.SPECIALIZATION, rng, "key"), key=lambda row: -row["n"])
+    names = {
+        str(pk): (name, name_bn)
+        for pk, name, name_bn in Specialization.objects.filter(
+            pk__in=[row["key"] for row in rows if row["key"]]
+        ).values_list("pk", "name", "name_bn")
+    }
+    return [
+        {
+            "doctor__specialization_id": row["key"] or None,
+            "doctor__specialization__name": names.get(row["key"], ("—", "—"))[0],
+            "doctor__specialization__name_bn": names.get(row["key"], ("—", "—"))[1],
+            "n": row["n"],
+        }
+        for row in rows
+    ]
+
+
+def _overview_by_district(rng, limit=20):
+    rows = sorted(_summed(Kind.DISTRICT, rng, "key"), key=lambda row: -row["n"])[:limit]
+    names = {
+        str(district.pk): district
+        for district in District.objects.filter(
+            pk__in=[row["key"] for row in rows if row["key"]]
+        ).select_related("division")
+    }
+    result = []
+    for row in rows:
+        district = names.get(row["key"])
+        result.append(
+            {
+                "doctor__chamber_thana__district__division__name": district
+                and district.division.name,
+                "doctor__chamber_thana__district__division__name_bn": district
+                and district.division.name_bn,
+                "doctor__chamber_thana__district__name": district and district.name,
+                "doctor__chamber_thana__district__name_bn": district and district.name_bn,
+                "n": row["n"],
+            }
+        )
+    return result
+
+
+def _overview_week_hours(rng):
+    """{(ISO weekday 1–7, hour): count} of appointment starts in Asia/Dhaka."""
+    rows = (
+        DailyFigure.objects.filter(kind=Kind.HOUR, day__gte=rng.start, day__lte=rng.end)
+        .annotate(weekday=ExtractIsoWeekDay("day"))
+        .values("weekday", "key")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {(row["weekday"], int(row["key"])): row["n"] for row in rows}
+
+
+def _overview_top_doctors(rng, limit=10):
+    """The doctors with the most completed visits: monthly rows for the whole months of
+    the range, daily rows for the days around them; then their names."""
+    first, after = whole_months(rng.start, rng.end)
+    rows = (
+        DailyFigure.objects.filter(
+            Q(kind=Kind.DOCTOR_MONTH, day__gte=first, day__lt=after)
+            | Q(kind=Kind.DOCTOR, day__gte=rng.start, day__lt=first)
+            | Q(kind=Kind.DOCTOR, day__gte=after, day__lte=rng.end)
+        )
+        .values("key")
+        .annotate(n=Sum("count"), amount=Sum("amount"))
+        .order_by("-n", "key")[:limit]
+    )
+    top = [{"doctor_id": int(row["key"]), "n": row["n"], "revenue": row["amount"]} for row in rows]
     names = dict(
         DoctorProfile.objects.filter(pk__in=[row["doctor_id"] for row in top]).values_list(
             "pk", "user__full_name"
@@ -160,38 +256,22 @@ def _top_doctors(appointments, limit=10):
 
 
 def overview(rng):
-    """The staff overview of `rng`: eleven queries."""
-    appointments = Appointment.objects.filter(_in_range(rng))
+    """The staff overview of `rng`, read from the daily roll-ups (reports.summary), which
+    are first brought up to date: 12 queries when they are current."""
+    summarise_range(rng.start, rng.end)
     since, until = rng.window
     new_users = User.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
         patients=Count("pk", filter=Q(role=User.Role.PATIENT)),
         doctors=Count("pk", filter=Q(role=User.Role.DOCTOR)),
     )
     return {
-        "totals": _status_totals(appointments),
-        "cancelled_by": _cancelled_by(rng),
-        "per_day": _per_day(appointments, rng),
-        "by_specialization": list(
-            appointments.values(
-                "doctor__specialization_id",
-                "doctor__specialization__name",
-                "doctor__specialization__name_bn",
-            )
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-        ),
-        "by_district": list(
-            appointments.values(
-                "doctor__chamber_thana__district__division__name",
-                "doctor__chamber_thana__district__division__name_bn",
-                "doctor__chamber_thana__district__name",
-                "doctor__chamber_thana__district__name_bn",
-            )
-            .annotate(n=Count("pk"))
-            .order_by("-n")[:20]
-        ),
-        "week_hours": _week_hours(appointments),
-        "top_doctors": _top_doctors(appointments),
+        "totals": _overview_totals(rng),
+        "cancelled_by": {row["key"]: row["n"] for row in _summed(Kind.CANCELLED_BY, rng, "key")},
+        "per_day": _overview_per_day(rng),
+        "by_specialization": _overview_by_specialization(rng),
+        "by_district": _overview_by_district(rng),
+        "week_hours": _overview_week_hours(rng),
+        "top_doctors": _overview_top_doctors(rng),
         "new_users": new_users,
         "awaiting_verification": DoctorProfile.objects.filter(verified_at__isnull=True).count(),
     }

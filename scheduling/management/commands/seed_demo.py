@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from locations.models import Thana
+from reports.summary import mark_all_dirty
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
 from scheduling.selectors import day_grid
 from scheduling.services import refresh_next_free
@@ -472,6 +473,8 @@ class Command(BaseCommand):
             made += writer.finish()
             self._phase("last batch written", phase)
         self._phase("indexes and constraints in place", phase)
+        # Written around the model signals: the reports' daily roll-ups must be redone.
+        mark_all_dirty()
         return made
 
     def _phase(self, what, since):

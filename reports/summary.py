@@ -1,0 +1,211 @@
+"""Keeping the daily roll-ups (reports.models) current.
+
+Writers mark the days they touch dirty after they commit (`mark_dirty`, called from the
+signal handlers in reports.signals); a report first recomputes the dirty days of its
+range (`summarise_range`), then reads only the roll-ups. Recomputing a day is a handful
+of grouped queries over that day's appointments, done in the database.
+
+Why it cannot miss a change: the recompute claims its days (dirty → clean) under a row
+lock in the same transaction that writes their figures. A change that commits before the
+claim is in the figures (they are read after it); one that commits after marks the day
+dirty again, waiting for the lock if need be, and the next report recomputes it."""
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, ExtractHour, TruncDate, TruncMonth
+from django.utils import timezone
+
+from reports.models import DailyFigure, ReportDay, ReportMonth
+from scheduling.models import Appointment, AppointmentEvent
+
+Kind = DailyFigure.Kind
+DAY_KINDS = [kind for kind in Kind.values if kind != Kind.DOCTOR_MONTH]
+
+
+def local_day(moment):
+    return timezone.localtime(moment).date()
+
+
+def mark_dirty(days):
+    """Mark `days` for recomputing once the current transaction commits."""
+    days = sorted(set(days))
+    if days:
+        transaction.on_commit(lambda: ReportDay.objects.filter(day__in=days).update(dirty=True))
+
+
+def mark_all_dirty():
+    """After a bulk load that went around the signals (seed_demo)."""
+    ReportDay.objects.update(dirty=True)
+    ReportMonth.objects.update(dirty=True)
+
+
+def summarise_range(first, last):
+    """Bring the figures of `first` to `last` (inclusive) up to date: recompute the dirty
+    or never-summarised days, then the monthly doctor totals of the months wholly inside
+    the range whose days changed. Two queries when everything is current, a fixed
+    number more otherwise. Returns how many days were recomputed."""
+    days = _summarise_days(first, last)
+    _summarise_months(first, last)
+    return days
+
+
+def _summarise_days(first, last):
+    fresh = set(
+        ReportDay.objects.filter(day__gte=first, day__lte=last, dirty=False).values_list(
+            "day", flat=True
+        )
+    )
+    wanted = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if len(fresh) == len(wanted):
+        return 0
+    ReportDay.objects.bulk_create(
+        [ReportDay(day=day) for day in wanted if day not in fresh], ignore_conflicts=True
+    )
+    with transaction.atomic():
+        window = ReportDay.objects.filter(day__gte=first, day__lte=last, dirty=True)
+        days = list(window.select_for_update().values_list("day", flat=True))
+        if not days:
+            return 0  # another report did them meanwhile
+        window.update(dirty=False)
+        DailyFigure.objects.filter(kind__in=DAY_KINDS, day__in=days).delete()
+        DailyFigure.objects.bulk_create(_figures(days), batch_size=5000)
+        months = {day.replace(day=1) for day in days}
+        ReportMonth.objects.bulk_create(
+            [ReportMonth(month=month) for month in months], ignore_conflicts=True
+        )
+        ReportMonth.objects.filter(month__in=months).update(dirty=True)
+    return len(days)
+
+
+def whole_months(first, last):
+    """[start, after): the calendar months wholly inside first…last (start == after when
+    there is none)."""
+    start = first if first.day == 1 else (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = last + timedelta(days=1)
+    if after.day != 1:
+        after = after.replace(day=1)
+    return start, max(start, after)
+
+
+def _summarise_months(first, last):
+    start, after = whole_months(first, last)
+    if start == after:
+        return
+    wanted = set()
+    month = start
+    while month < after:
+        wanted.add(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    fresh = ReportMonth.objects.filter(month__gte=start, month__lt=after, dirty=False).count()
+    if fresh == len(wanted):
+        return
+    ReportMonth.objects.bulk_create(
+        [ReportMonth(month=month) for month in wanted], ignore_conflicts=True
+    )
+    with transaction.atomic():
+        window = ReportMonth.objects.filter(month__gte=start, month__lt=after, dirty=True)
+        months = sorted(window.select_for_update().values_list("month", flat=True))
+        if not months:
+            return
+        window.update(dirty=False)
+        DailyFigure.objects.filter(kind=Kind.DOCTOR_MONTH, day__in=months).delete()
+        DailyFigure.objects.bulk_create(_doctor_months(months), batch_size=5000)
+
+
+def _runs(days):
+    """The sorted `days` as runs of consecutive days: [(first, last), ...]."""
+    runs = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return runs
+
+
+def _starting_on(days, prefix=""):
+    """Q for appointments starting on one of `days` (Asia/Dhaka): one index range a run."""
+    tz = timezone.get_default_timezone()
+    condition = Q(pk__in=[])
+    for first, last in _runs(days):
+        condition |= Q(
+            **{
+                f"{prefix}start__gte": datetime.combine(first, time.min, tzinfo=tz),
+                f"{prefix}start__lt": datetime.combine(
+                    last + timedelta(days=1), time.min, tzinfo=tz
+                ),
+            }
+        )
+    return condition
+
+
+def _figures(days):
+    """The DailyFigure rows of `days`, aggregated by the database."""
+    tz = timezone.get_default_timezone()
+    appointments = Appointment.objects.filter(_starting_on(days)).annotate(
+        day=TruncDate("start", tzinfo=tz)
+    )
+    as_key = {"output_field": CharField()}
+    queries = {
+        Kind.STATUS: appointments.values("day", key=F("status")).annotate(
+            count=Count("pk"), amount=Sum("fee")
+        ),
+        Kind.SPECIALIZATION: appointments.values(
+            "day", key=Cast("doctor__specialization_id", **as_key)
+        ).annotate(count=Count("pk")),
+        Kind.DISTRICT: appointments.values(
+            "day", key=Cast("doctor__chamber_thana__district_id", **as_key)
+        ).annotate(count=Count("pk")),
+        Kind.HOUR: appointments.values(
+            "day", key=Cast(ExtractHour("start", tzinfo=tz), **as_key)
+        ).annotate(count=Count("pk")),
+        Kind.DOCTOR: appointments.filter(status=Appointment.Status.COMPLETED)
+        .values("day", key=Cast("doctor_id", **as_key))
+        .annotate(count=Count("pk"), amount=Sum("fee")),
+        Kind.CANCELLED_BY: AppointmentEvent.objects.filter(
+            _starting_on(days, "appointment__"), to_status=Appointment.Status.CANCELLED
+        )
+        .values(
+            day=TruncDate("appointment__start", tzinfo=tz),
+            key=Case(
+                When(actor__is_staff=True, then=Value("staff")),
+                When(actor__isnull=True, then=Value("system")),
+                default=F("actor__role"),
+                output_field=CharField(),
+            ),
+        )
+        .annotate(count=Count("pk")),
+    }
+    for kind, rows in queries.items():
+        for row in rows.order_by():
+            yield DailyFigure(
+                day=row["day"],
+                kind=kind,
+                key=row["key"] or "",
+                count=row["count"],
+                amount=row.get("amount") or 0,
+            )
+
+
+def _doctor_months(months):
+    """Each doctor's completed visits of each of `months`, summed from the day rows."""
+    last = months[-1]
+    after = (last + timedelta(days=32)).replace(day=1)
+    rows = (
+        DailyFigure.objects.filter(kind=Kind.DOCTOR, day__gte=months[0], day__lt=after)
+        .values("key", month=TruncMonth("day"))
+        .annotate(n=Sum("count"), total=Sum("amount"))
+        .order_by()
+    )
+    wanted = set(months)
+    for row in rows:
+        if row["month"] in wanted:
+            yield DailyFigure(
+                day=row["month"],
+                kind=Kind.DOCTOR_MONTH,
+                key=row["key"],
+                count=row["n"],
+                amount=row["total"],
+            )
