@@ -22,6 +22,20 @@ WEEKDAYS = [
 ]
 
 
+CANCELLED_BY = {
+    "patient": gettext_lazy("by the patient"),
+    "doctor": gettext_lazy("by the doctor"),
+    "staff": gettext_lazy("by staff"),
+    "system": gettext_lazy("by the system"),
+}
+
+
+def _cancelled_by(figures):
+    """Who cancelled, as translated labels, most first."""
+    pairs = sorted(figures["cancelled_by"].items(), key=lambda pair: -pair[1])
+    return [(CANCELLED_BY.get(who, who), n) for who, n in pairs]
+
+
 def _range_context(request):
     rng, errors = selectors.parse_range(request.GET)
     picks = selectors.quick_picks(timezone.localdate())
@@ -64,6 +78,7 @@ def overview(request):
     ]
     context.update(
         figures=figures,
+        cancelled_by=_cancelled_by(figures),
         per_day_chart=charts.per_day_chart(figures["per_day"], _("Appointments per day")),
         specialization_chart=charts.bars_chart(
             specialization_pairs, _("Appointments by specialization")
@@ -92,6 +107,7 @@ def _doctor_report(request, doctor):
     context.update(
         doctor=doctor,
         figures=figures,
+        cancelled_by=_cancelled_by(figures),
         per_day_chart=charts.per_day_chart(figures["per_day"], _("Appointments per day")),
         heat_map=_heat_map(figures["week_hours"]),
         page=Paginator(appointments, 50).get_page(request.GET.get("page")),

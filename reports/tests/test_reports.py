@@ -122,6 +122,7 @@ def test_overview_page_for_staff_only_with_fixed_queries(
     assert response.status_code == 200
     html = response.content.decode()
     assert "<svg" in html and "2,300" in html
+    assert "by the patient: 1" in html and "by the doctor: 1" in html
     assert "cdn" not in html.lower()
     bad = client.get("/reports/", {"start_date": "2026-13-01"})
     assert bad.status_code == 200 and "Dates must look like" in bad.content.decode()
