@@ -1,9 +1,12 @@
 """Server-rendered SVG charts (pygal): no JavaScript, no CDN. Each chart's page also
 shows the same numbers as a table for screen readers."""
 
+import hashlib
 import re
 
 import pygal
+from django.core.cache import cache
+from django.utils import translation
 from django.utils.formats import date_format
 
 SCRIPT = re.compile(r"<script.*?</script>", re.DOTALL)
@@ -21,7 +24,32 @@ def _render(chart):
     return SCRIPT.sub("", chart.render(is_unicode=True))
 
 
+def _cached(draw, *data):
+    """Drawing a chart costs far more than reading its figures (pygal is pure Python):
+    keep each SVG for a day under a key made of everything drawn, so that the same
+    figures are drawn once and any change of them draws anew."""
+    key = hashlib.sha256(repr((draw.__name__, translation.get_language(), data)).encode())
+    return cache.get_or_set(f"chart:{key.hexdigest()}", lambda: draw(*data), 24 * 60 * 60)
+
+
+def per_period(per_day):
+    """[(first day, count)] by day, or by week (from the range's first day) when the range
+    is longer than 62 days, so that a bar stays wide enough to see and the table short."""
+    if len(per_day) <= 62:
+        return per_day, False
+    weeks = [per_day[n : n + 7] for n in range(0, len(per_day), 7)]
+    return [(week[0][0], sum(count for _day, count in week)) for week in weeks], True
+
+
 def per_day_chart(per_day, title):
+    return _cached(_per_day_chart, tuple(per_day), str(title))
+
+
+def bars_chart(pairs, title):
+    return _cached(_bars_chart, tuple(pairs), str(title))
+
+
+def _per_day_chart(per_day, title):
     chart = pygal.Bar(
         js=[],
         style=STYLE,
@@ -40,7 +68,7 @@ def per_day_chart(per_day, title):
     return _render(chart)
 
 
-def bars_chart(pairs, title):
+def _bars_chart(pairs, title):
     chart = pygal.HorizontalBar(
         js=[],
         style=STYLE,

@@ -36,6 +36,17 @@ def _cancelled_by(figures):
     return [(CANCELLED_BY.get(who, who), n) for who, n in pairs]
 
 
+def _per_period_context(figures):
+    per_period, weekly = charts.per_period(figures["per_day"])
+    title = _("Appointments per week") if weekly else _("Appointments per day")
+    return {
+        "per_period": per_period,
+        "per_period_weekly": weekly,
+        "per_period_title": title,
+        "per_day_chart": charts.per_day_chart(per_period, title),
+    }
+
+
 def _range_context(request):
     rng, errors = selectors.parse_range(request.GET)
     picks = selectors.quick_picks(timezone.localdate())
@@ -79,7 +90,7 @@ def overview(request):
     context.update(
         figures=figures,
         cancelled_by=_cancelled_by(figures),
-        per_day_chart=charts.per_day_chart(figures["per_day"], _("Appointments per day")),
+        **_per_period_context(figures),
         specialization_chart=charts.bars_chart(
             specialization_pairs, _("Appointments by specialization")
         ),
@@ -108,7 +119,7 @@ def _doctor_report(request, doctor):
         doctor=doctor,
         figures=figures,
         cancelled_by=_cancelled_by(figures),
-        per_day_chart=charts.per_day_chart(figures["per_day"], _("Appointments per day")),
+        **_per_period_context(figures),
         heat_map=_heat_map(figures["week_hours"]),
         page=Paginator(appointments, 50).get_page(request.GET.get("page")),
         query=_query_without_page(request),

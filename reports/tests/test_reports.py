@@ -207,3 +207,18 @@ def test_charts_carry_no_script(client, known):
     html = client.get("/reports/").content.decode()
     assert "<svg" in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_long_ranges_chart_weeks_and_keep_every_appointment(client, known):
+    client.force_login(StaffFactory())
+    start = TODAY - timedelta(days=99)
+    response = client.get("/reports/", {"start_date": start, "end_date": TODAY})
+    assert response.context["per_period_weekly"] is True
+    assert "Appointments per week" in response.content.decode()
+    weeks = response.context["per_period"]
+    assert len(weeks) == 15  # 100 days from the first: 14 whole weeks and 2 days
+    assert weeks[0][0] == start and weeks[1][0] == start + timedelta(days=7)
+    assert sum(n for _week, n in weeks) == 9  # the 8 of the last 30 days and 1 at 40 days
+    short = client.get("/reports/")
+    assert short.context["per_period_weekly"] is False
+    assert len(short.context["per_period"]) == 30
