@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        # Connects the receivers that write logins, logouts and failed logins to the
-        # audit log.
-        from accounts import audit  # noqa: F401
+        from accounts import audit
+
+        audit.connect_receivers()

@@ -12,6 +12,7 @@ names, ids and statuses only.
 
 import functools
 import ipaddress
+import json
 from contextvars import ContextVar
 
 from axes.helpers import get_client_ip_address
@@ -19,7 +20,6 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
-from django.dispatch import receiver
 
 from accounts.models import AuditEntry
 
@@ -57,15 +57,13 @@ def _target(target) -> str:
     return str(target or "")[:200]
 
 
-def record(action, *, request=None, user=None, email="", target=None, detail=None) -> AuditEntry:
-    """Write one audit entry for `action`. The user is `user`, else the request's user
-    if logged in; the email is `email`, else the user's; the address is the request's,
-    else the current request's (see AuditAddressMiddleware), else none. `target` is a
-    model instance or a short text; `detail` a small JSON-able dict of names and ids."""
-    if user is None and request is not None:
-        current = getattr(request, "user", None)
-        if current is not None and current.is_authenticated:
-            user = current
+def record(action, *, user=None, request=None, email="", target=None, detail=None) -> AuditEntry:
+    """Write one audit entry for `action` by `user` (None for an anonymous visitor). The
+    email is `email`, else the user's; the address is the request's, else the current
+    request's (see AuditAddressMiddleware), else none. `target` is a model instance or a
+    short text; `detail` a small JSON-able dict of names, ids and statuses."""
+    if user is not None and not user.is_authenticated:
+        user = None
     address = client_address(request) if request is not None else _current_address.get()
     return AuditEntry.objects.create(
         action=action,
@@ -88,20 +86,26 @@ def attempted_email(value) -> str:
     return value.lower()
 
 
-@receiver(user_logged_in, dispatch_uid="audit_login")
-def _logged_in(sender, request, user, **kwargs):
+def connect_receivers():
+    """Record logins, logouts and failed logins. Called by AccountsConfig.ready, which
+    runs after django-axes has connected its receivers (axes comes first in
+    INSTALLED_APPS), so that a failed login already knows whether it was locked out."""
+    user_logged_in.connect(logged_in, dispatch_uid="audit_login")
+    user_logged_out.connect(logged_out, dispatch_uid="audit_logout")
+    user_login_failed.connect(login_failed, dispatch_uid="audit_login_failed")
+
+
+def logged_in(sender, request, user, **kwargs):
     record(Action.LOGIN, request=request, user=user)
 
 
-@receiver(user_logged_out, dispatch_uid="audit_logout")
-def _logged_out(sender, request, user, **kwargs):
+def logged_out(sender, request, user, **kwargs):
     # Logging out with no session (user None) is not an event worth keeping.
     if user is not None:
         record(Action.LOGOUT, request=request, user=user)
 
 
-@receiver(user_login_failed, dispatch_uid="audit_login_failed")
-def _login_failed(sender, credentials, request=None, **kwargs):
+def login_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password in `credentials`; only the name is read.
     detail = {"locked_out": True} if getattr(request, "axes_locked_out", False) else {}
     record(
@@ -137,6 +141,7 @@ class AuditedAdmin:
         entries = super().log_deletions(request, queryset)
         record(
             Action.ADMIN_DELETE,
+            user=request.user,
             request=request,
             target=self.opts.label_lower,
             detail={"objects": objects},
@@ -144,12 +149,18 @@ class AuditedAdmin:
         return entries
 
     def _record_log(self, request, action, obj, entry):
-        # The admin's change message names the changed fields, never their values.
+        # The admin's change message names the changed fields, never their values; it is
+        # JSON, or a plain text from older code.
+        try:
+            change = json.loads(entry.change_message or "[]")
+        except ValueError:
+            change = entry.change_message
         record(
             action,
+            user=request.user,
             request=request,
             target=obj,
-            detail={"name": str(obj)[:100], "change": entry.get_change_message()},
+            detail={"name": str(obj)[:100], "change": change},
         )
 
     def get_actions(self, request):
@@ -174,6 +185,7 @@ def _audited_action(func, name):
             detail["ids"] = ids
         record(
             Action.ADMIN_ACTION,
+            user=request.user,
             request=request,
             target=queryset.model._meta.label_lower,
             detail=detail,

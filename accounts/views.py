@@ -99,7 +99,10 @@ def change_email(request):
         else:
             update_session_auth_hash(request, request.user)
             audit.record(
-                audit.Action.EMAIL_CHANGE, request=request, detail={"previous_email": previous}
+                audit.Action.EMAIL_CHANGE,
+                user=request.user,
+                request=request,
+                detail={"previous_email": previous},
             )
             messages.success(request, _("Your email address has been changed."))
             return redirect("accounts:profile")
@@ -128,7 +131,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record(audit.Action.PASSWORD_CHANGE, request=self.request)
+        audit.record(audit.Action.PASSWORD_CHANGE, user=self.request.user, request=self.request)
         return response
 
 
@@ -151,5 +154,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record(audit.Action.PASSWORD_RESET, request=self.request, user=form.user)
+        audit.record(audit.Action.PASSWORD_RESET, user=form.user, request=self.request)
         return response

@@ -311,8 +311,9 @@ def _audit_status(appointment, *, by, previous):
 def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> Appointment:
     """Move `appointment` to status `to` on behalf of `by`, if check_transition allows
     it, and record the change as an AppointmentEvent (who, when, from, to, reason) and in
-    the audit log (with the client's address). The row is locked, so two concurrent changes cannot both apply. The other side is
-    emailed after the commit; a failing mail server does not undo the change."""
+    the audit log (with the client's address). The row is locked, so two concurrent
+    changes cannot both apply. The other side is emailed after the commit; a failing mail
+    server does not undo the change."""
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))

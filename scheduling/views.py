@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, F, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -647,6 +647,7 @@ def my_data(request):
     data = selectors.personal_data(request.user)
     audit.record(
         audit.Action.DATA_DOWNLOAD,
+        user=request.user,
         request=request,
         detail={"appointments": len(data["appointments"])},
     )
