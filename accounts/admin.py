@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from accounts import verification
 from accounts.forms import MobileField, PhotoField
-from accounts.models import DoctorProfile, PatientProfile, Specialization, User
+from accounts.models import AuditEntry, DoctorProfile, PatientProfile, Specialization, User
 
 
 class EmailLoginMixin:
@@ -226,3 +226,25 @@ class PatientProfileAdmin(admin.ModelAdmin):
 class SpecializationAdmin(admin.ModelAdmin):
     list_display = ["name", "name_bn"]
     search_fields = ["name", "name_bn"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read only: nobody adds, changes or deletes an entry here."""
+
+    list_display = ["created_at", "action", "email", "ip_address", "target"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["email", "user__email"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "action", "user", "email", "ip_address", "target", "detail"]
+    fields = readonly_fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

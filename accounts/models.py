@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -226,3 +227,54 @@ class DoctorProfile(models.Model):
     @property
     def is_verified(self):
         return self.verified_at is not None
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event: who did what, when, and from which address. Written
+    only by accounts.audit.record; the application never changes or deletes one. Holds no
+    passwords, symptoms or visit notes."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGE = "password_change", _("Password changed")
+        PASSWORD_RESET_REQUEST = "password_reset_request", _("Password reset requested")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_CHANGE = "email_change", _("Email address changed")
+        APPOINTMENT_STATUS = "appointment_status", _("Appointment status changed")
+        ADMIN_ADD = "admin_add", _("Added in the admin")
+        ADMIN_CHANGE = "admin_change", _("Changed in the admin")
+        ADMIN_DELETE = "admin_delete", _("Deleted in the admin")
+        ADMIN_ACTION = "admin_action", _("Admin action")
+        DATA_DOWNLOAD = "data_download", _("Personal data downloaded")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # The user's email at the time, or the address tried in a failed login; kept as text
+    # so that the entry still says who it was after the account changes or goes.
+    email = models.CharField(_("email address"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    target = models.CharField(_("object"), max_length=200, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The admin's audit list: latest first, alone or filtered by action.
+            models.Index(fields=["-created_at", "-id"], name="audit_latest_first"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.email or '—'}"

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import audit, services
 from accounts.forms import (
     DoctorProfileForm,
     EmailChangeForm,
@@ -37,6 +39,9 @@ def registration_page(request, form_class, register, template_title):
     return render(request, "accounts/register.html", {"form": form, "title": template_title})
 
 
+# Error reports (and the debug page) never show what was posted: passwords,
+# symptoms and visit notes.
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def register_patient(request):
     return registration_page(
@@ -80,17 +85,25 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
+@sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_email(request):
     form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        previous = request.user.email
         try:
             services.change_email(user=request.user, email=form.cleaned_data["email"])
         except services.AccountError as error:
             form.add_error(error.field, error.message)
         else:
             update_session_auth_hash(request, request.user)
+            audit.record(
+                audit.Action.EMAIL_CHANGE,
+                user=request.user,
+                request=request,
+                detail={"previous_email": previous},
+            )
             messages.success(request, _("Your email address has been changed."))
             return redirect("accounts:profile")
     return render(request, "accounts/email_change.html", {"form": form})
@@ -111,3 +124,35 @@ def dashboard(request):
         return redirect("scheduling:portal")
     role = "staff" if user.is_staff else user.role
     return render(request, "accounts/dashboard.html", {"role": role})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, recorded in the audit log."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(audit.Action.PASSWORD_CHANGE, user=self.request.user, request=self.request)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset request, recorded with the address asked for (whether or
+    not an account has it: the page does not say, the audit log does)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(
+            audit.Action.PASSWORD_RESET_REQUEST,
+            request=self.request,
+            email=audit.attempted_email(form.cleaned_data["email"]),
+        )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's setting of a new password from the emailed link, recorded."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(audit.Action.PASSWORD_RESET, user=form.user, request=self.request)
+        return response

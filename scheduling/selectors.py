@@ -10,11 +10,17 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import DoctorProfile
-from scheduling.models import Appointment, ChamberHours, ScheduleSettings, TimeOff
+from accounts.models import DoctorProfile, User
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    ChamberHours,
+    ScheduleSettings,
+    TimeOff,
+)
 
 
 @dataclass(frozen=True)
@@ -278,3 +284,127 @@ def bump_slots_version(doctor_id) -> None:
 
 def slots_cache_key(doctor_id, day, language) -> str:
     return f"slots:{doctor_id}:{day}:{language}:{slots_version(doctor_id)}"
+
+
+def _local(moment):
+    return timezone.localtime(moment) if moment else None
+
+
+def _place(place):
+    return {"name": place.name, "name_bn": place.name_bn} if place else None
+
+
+def _profile_data(user):
+    profile = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "mobile": user.mobile,
+        "role": user.role,
+        "division": _place(user.division),
+        "district": _place(user.district),
+        "thana": _place(user.thana),
+        "preferred_language": user.preferred_language,
+        "registered_at": _local(user.created_at),
+    }
+    if user.role == User.Role.PATIENT and hasattr(user, "patient_profile"):
+        patient = user.patient_profile
+        profile.update(
+            date_of_birth=patient.date_of_birth,
+            gender=patient.gender,
+            blood_group=patient.blood_group,
+        )
+    if user.role == User.Role.DOCTOR and hasattr(user, "doctor_profile"):
+        doctor = user.doctor_profile
+        profile.update(
+            licence_number=doctor.licence_number,
+            specialization=doctor.specialization.name,
+            qualifications=doctor.qualifications,
+            experience_years=doctor.experience_years,
+            consultation_fee=doctor.consultation_fee,
+            chamber_name=doctor.chamber_name,
+            chamber_address=doctor.chamber_address,
+            chamber_thana=_place(doctor.chamber_thana),
+            bio=doctor.bio,
+            verified_at=_local(doctor.verified_at),
+        )
+    return profile
+
+
+def _appointment_data(appointment, *, as_patient):
+    data = {
+        "id": appointment.pk,
+        "start": _local(appointment.start),
+        "end": _local(appointment.end),
+        "serial": appointment.serial,
+        "status": appointment.status,
+        "fee": appointment.fee,
+        "booked_at": _local(appointment.created_at),
+        "history": [
+            {
+                "when": _local(event.created_at),
+                "from": event.from_status,
+                "to": event.to_status,
+                "by": event.actor.full_name if event.actor else None,
+                "reason": event.reason,
+            }
+            for event in appointment.events.all()
+        ],
+    }
+    if not as_patient:
+        data["patient"] = appointment.patient.full_name
+        return data
+    doctor = appointment.doctor
+    data.update(
+        doctor=doctor.user.full_name,
+        specialization=doctor.specialization.name,
+        chamber_name=doctor.chamber_name,
+        chamber_address=doctor.chamber_address,
+        symptoms=appointment.symptoms,
+        notes=appointment.notes,
+        visit_notes=None,
+    )
+    notes = getattr(appointment, "visit_notes", None)
+    if notes is not None:
+        data["visit_notes"] = {
+            "diagnosis": notes.diagnosis,
+            "prescription": notes.prescription,
+            "advice": notes.advice,
+            "follow_up_date": notes.follow_up_date,
+            "written_at": _local(notes.created_at),
+            "updated_at": _local(notes.updated_at),
+        }
+    return data
+
+
+def personal_data(user) -> dict:
+    """Everything Appion holds about `user` that is theirs to take away, as JSON-able
+    data: the profile and their appointments with each one's status history — for a
+    patient with their symptoms, notes and the doctor's visit notes; for a doctor the
+    appointments booked with them, without the patients' medical details (those belong
+    to each patient's own download). Three queries, however many appointments."""
+    user = User.objects.select_related(
+        "division",
+        "district",
+        "thana",
+        "patient_profile",
+        "doctor_profile__specialization",
+        "doctor_profile__chamber_thana",
+    ).get(pk=user.pk)
+    as_patient = user.role != User.Role.DOCTOR
+    if as_patient:
+        appointments = Appointment.objects.filter(patient=user).select_related(
+            "doctor__user", "doctor__specialization", "visit_notes"
+        )
+    else:
+        appointments = Appointment.objects.filter(doctor__user=user).select_related("patient")
+    events = AppointmentEvent.objects.select_related("actor").order_by("created_at", "pk")
+    appointments = appointments.order_by("start", "pk").prefetch_related(
+        Prefetch("events", queryset=events)
+    )
+    return {
+        "exported_at": timezone.localtime(),
+        "profile": _profile_data(user),
+        "appointments": [
+            _appointment_data(appointment, as_patient=as_patient) for appointment in appointments
+        ],
+    }

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import audit
 from accounts import services as account_services
 from accounts.models import User
 from scheduling.emails import appointment_email
@@ -53,8 +54,8 @@ def book_appointment(
     ends up with two overlapping active appointments, also under concurrent requests (on
     PostgreSQL the exclusion constraints decide a race; on SQLite the IMMEDIATE
     transaction serialises bookings). The fee is copied from the doctor. The creation is
-    recorded as the first event; the emails go out after the commit. Raises BookingError
-    and writes nothing otherwise."""
+    recorded as the first event and in the audit log; the emails go out after the commit.
+    Raises BookingError and writes nothing otherwise."""
     if patient.role != User.Role.PATIENT or not patient.is_active:
         raise BookingError(_("Only patients can book appointments."))
     if doctor.user_id == patient.pk:
@@ -102,6 +103,7 @@ def book_appointment(
             AppointmentEvent.objects.create(
                 appointment=appointment, actor=patient, from_status="", to_status=status
             )
+            _audit_status(appointment, by=patient, previous="")
     except IntegrityError:
         # The exclusion constraint refused an overlap: another booking won the race.
         raise BookingError(SLOT_TAKEN, slot_taken=True) from None
@@ -295,11 +297,23 @@ def check_transition(*, appointment, to, by, now=None) -> None:
         raise BookingError(_("A visit can be marked only once its time has begun."))
 
 
+def _audit_status(appointment, *, by, previous):
+    """Record a status change in the audit log too, which adds the client's address to
+    what the AppointmentEvent holds (never the reason: it may describe the patient)."""
+    audit.record(
+        audit.Action.APPOINTMENT_STATUS,
+        user=by,
+        target=appointment,
+        detail={"from": previous, "to": appointment.status},
+    )
+
+
 def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> Appointment:
     """Move `appointment` to status `to` on behalf of `by`, if check_transition allows
-    it, and record the change as an AppointmentEvent (who, when, from, to, reason). The
-    row is locked, so two concurrent changes cannot both apply. The other side is
-    emailed after the commit; a failing mail server does not undo the change."""
+    it, and record the change as an AppointmentEvent (who, when, from, to, reason) and in
+    the audit log (with the client's address). The row is locked, so two concurrent
+    changes cannot both apply. The other side is emailed after the commit; a failing mail
+    server does not undo the change."""
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
@@ -317,6 +331,7 @@ def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> A
             to_status=to,
             reason=(reason or "").strip()[:500],
         )
+        _audit_status(appointment, by=by, previous=previous)
     if notify:
         transaction.on_commit(lambda: send_status_email(appointment, by=by, reason=reason))
     if to == Status.CANCELLED:

@@ -5,6 +5,8 @@ from scheduling import views
 app_name = "scheduling"
 urlpatterns = [
     path("accounts/register/doctor/", views.register_doctor, name="register_doctor"),
+    # Linked from the profile page; here because most of the data is appointments.
+    path("accounts/profile/data/", views.my_data, name="my_data"),
     path("doctors/", views.directory, name="directory"),
     path("doctors/<int:doctor_id>/", views.doctor_detail, name="doctor"),
     path("doctors/<int:doctor_id>/slots/", views.doctor_slots, name="slots"),

@@ -7,16 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, F, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from accounts import audit
 from accounts.decorators import doctor_required
 from accounts.models import Specialization
 from accounts.views import registration_page
@@ -42,6 +45,9 @@ PAGE_SIZE = 20
 SORTS = ("next", "fee", "experience")
 
 
+# Error reports (and the debug page) never show what was posted: passwords,
+# symptoms and visit notes.
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def register_doctor(request):
     return registration_page(
@@ -251,6 +257,7 @@ def _parse_start(raw):
     return start
 
 
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def book(request, doctor_id):
     doctor = _listed_doctor(doctor_id)
@@ -613,6 +620,7 @@ def change_status(request, appointment_id):
     return redirect("scheduling:appointment", appointment_id=appointment.pk)
 
 
+@sensitive_post_parameters()
 @doctor_required
 @require_http_methods(["POST"])
 def visit_notes(request, appointment_id):
@@ -629,3 +637,23 @@ def visit_notes(request, appointment_id):
     else:
         messages.success(request, _("The visit notes have been saved."))
     return redirect("scheduling:appointment", appointment_id=appointment.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_data(request):
+    """The logged-in user's own data as a JSON file to keep (see selectors.personal_data);
+    each download is recorded in the audit log."""
+    data = selectors.personal_data(request.user)
+    audit.record(
+        audit.Action.DATA_DOWNLOAD,
+        user=request.user,
+        request=request,
+        detail={"appointments": len(data["appointments"])},
+    )
+    response = JsonResponse(
+        data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="appion-my-data-{day}.json"'
+    return response

@@ -1,0 +1,21 @@
+"""The project's admin site: Django's, with every model admin audited."""
+
+from django.contrib import admin
+
+from accounts.audit import AuditedAdmin
+
+
+class AppionAdminSite(admin.AdminSite):
+    """Django's admin site, except that each model admin registered with it also writes
+    the audit log (accounts.audit.AuditedAdmin), including those of Django's own apps and
+    any added later."""
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, AuditedAdmin):
+            admin_class = type(
+                admin_class.__name__,
+                (AuditedAdmin, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
