@@ -69,7 +69,7 @@ def test_gunicorn_serves_healthz_and_hashed_static_files(tmp_path):
         # Plain HTTP (no X-Forwarded-Proto from the proxy) is sent to HTTPS.
         plain = Visitor(port, https=False).get("/healthz")
         assert plain.status == 301
-        assert plain["Location"] == "https://127.0.0.1:%d/healthz" % port
+        assert plain["Location"] == f"https://127.0.0.1:{port}/healthz"
     log = (tmp_path / "gunicorn.log").read_text()
     assert '"GET /healthz HTTP/1.1" 200' in log
     # The access log keeps the path, never the query string (a patient's search).
