@@ -8,6 +8,15 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the test cache (locmem) outlives a test, and
+    rate-limit counts or cached pages must not carry over into the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     """Each test starts in English: a request in Bengali leaves Bengali active in the
     thread, which must not leak into the next test."""

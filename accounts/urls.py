@@ -3,6 +3,25 @@ from django.urls import path, reverse_lazy
 
 from accounts import views
 from accounts.forms import LoginForm
+from appion.ratelimits import email_entered, limit_posts
+
+# Each reset sends an email: limit them per address and per inbox.
+password_reset = limit_posts(
+    group="password-reset", key="ip", rate_setting="APPION_RATE_PASSWORD_RESET"
+)(
+    limit_posts(
+        group="password-reset-email",
+        key=email_entered,
+        rate_setting="APPION_RATE_PASSWORD_RESET_EMAIL",
+    )(
+        views.PasswordResetView.as_view(
+            template_name="accounts/password_reset_form.html",
+            email_template_name="accounts/email/password_reset.txt",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+            success_url=reverse_lazy("accounts:password_reset_done"),
+        )
+    )
+)
 
 app_name = "accounts"
 urlpatterns = [
@@ -37,16 +56,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path(
-        "password/reset/",
-        views.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", password_reset, name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

@@ -15,6 +15,7 @@ from accounts.forms import (
     PatientRegistrationForm,
 )
 from accounts.models import PatientProfile, User
+from appion.ratelimits import limit_posts
 
 BACKEND = "accounts.backends.EmailBackend"
 
@@ -43,6 +44,7 @@ def registration_page(request, form_class, register, template_title):
 # symptoms and visit notes.
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
+@limit_posts(group="registration", key="ip", rate_setting="APPION_RATE_REGISTRATION")
 def register_patient(request):
     return registration_page(
         request, PatientRegistrationForm, services.register_patient, _("Register as a patient")

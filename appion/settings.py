@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "appion",
     "locations",
     "accounts",
     "scheduling",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.audit.AuditAddressMiddleware",
@@ -101,6 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Behind pgbouncer in transaction mode a server-side cursor (.iterator()) would
+    # outlive its transaction's connection: turn them off there.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
@@ -147,7 +154,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
@@ -176,7 +183,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Security: HTTPS settings are on whenever DEBUG is off.
+# Security: HTTPS settings are on whenever DEBUG is off. The reverse proxy terminates TLS
+# and must set X-Forwarded-Proto itself, overwriting what the client sent (deploy/nginx.conf).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
@@ -185,7 +193,27 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS e
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# django-permissions-policy: the app needs none of the browser's powerful features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+}
 
 # Content Security Policy (django-csp): scripts and everything else only from this site;
 # inline styles are allowed for the SVG charts and the admin's style attributes.
@@ -217,6 +245,19 @@ APPION_PAGE_CACHE_SECONDS = env.int(
 APPION_SLOTS_CACHE_SECONDS = env.int(
     "APPION_SLOTS_CACHE_SECONDS", default=0 if (TESTING or DEBUG) else 30
 )
+
+# Abuse limits (django-ratelimit, counted in the default cache; only POSTs count). A rate
+# is "N/m", "N/h" or "N/d": N posts a minute, an hour or a day, per address or account.
+APPION_RATE_REGISTRATION = env.str("APPION_RATE_REGISTRATION", default="10/h")
+APPION_RATE_PASSWORD_RESET = env.str("APPION_RATE_PASSWORD_RESET", default="10/h")
+APPION_RATE_PASSWORD_RESET_EMAIL = env.str("APPION_RATE_PASSWORD_RESET_EMAIL", default="3/h")
+APPION_RATE_BOOKING = env.str("APPION_RATE_BOOKING", default="60/h")
+APPION_RATE_BOOKING_ACCOUNT = env.str("APPION_RATE_BOOKING_ACCOUNT", default="20/h")
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# The client's address is REMOTE_ADDR unless a reverse proxy is trusted to pass it in a
+# header it sets itself: then name that header's META key, e.g. HTTP_X_REAL_IP. Never name
+# a header the proxy passes on from the client, or anyone can pick their own address.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,7 @@ from accounts.decorators import doctor_required
 from accounts.models import Specialization
 from accounts.views import registration_page
 from appion.caching import anonymous_page_cache
+from appion.ratelimits import limit_posts
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, thanas_of
 from scheduling import selectors, services
@@ -49,6 +50,7 @@ SORTS = ("next", "fee", "experience")
 # symptoms and visit notes.
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
+@limit_posts(group="registration", key="ip", rate_setting="APPION_RATE_REGISTRATION")
 def register_doctor(request):
     return registration_page(
         request, DoctorRegistrationForm, services.register_doctor, _("Register as a doctor")
@@ -259,6 +261,8 @@ def _parse_start(raw):
 
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
+@limit_posts(group="booking", key="ip", rate_setting="APPION_RATE_BOOKING")
+@limit_posts(group="booking-account", key="user_or_ip", rate_setting="APPION_RATE_BOOKING_ACCOUNT")
 def book(request, doctor_id):
     doctor = _listed_doctor(doctor_id)
     raw_start = request.GET.get("start") or request.POST.get("start", "")

@@ -1,0 +1,48 @@
+"""System checks for settings that a typo or a forgotten variable would otherwise turn
+into a 500 or a silent gap in production."""
+
+import re
+
+from django.conf import settings
+from django.core import checks
+
+RATE = re.compile(r"^\d+/\d*[smhd]$")
+RATE_SETTINGS = (
+    "APPION_RATE_REGISTRATION",
+    "APPION_RATE_PASSWORD_RESET",
+    "APPION_RATE_PASSWORD_RESET_EMAIL",
+    "APPION_RATE_BOOKING",
+    "APPION_RATE_BOOKING_ACCOUNT",
+)
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@checks.register()
+def rates_are_well_formed(app_configs, **kwargs):
+    return [
+        checks.Error(
+            f"{name} = {getattr(settings, name)!r} is not a rate",
+            hint='Write N posts per period, e.g. "10/h", "5/m", "50/d".',
+            id="appion.E001",
+        )
+        for name in RATE_SETTINGS
+        if not RATE.match(str(getattr(settings, name)))
+    ]
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def cache_is_shared(app_configs, **kwargs):
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        checks.Warning(
+            "The default cache lives inside each process, so every gunicorn worker counts "
+            "rate limits and caches slot lists on its own.",
+            hint="Set CACHE_URL to a shared Redis, e.g. rediscache://127.0.0.1:6379/1.",
+            id="appion.W001",
+        )
+    ]

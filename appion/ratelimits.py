@@ -1,0 +1,50 @@
+"""Abuse limits on the forms that create accounts, send emails or hold a doctor's time.
+
+A form posted too often from one address (or account, or email) gets a 429 page that says
+when to try again, and nothing is written. Counts live in the default cache: with several
+workers or servers it must be the shared Redis, so that they count together.
+"""
+
+import math
+from functools import wraps
+
+from django.conf import settings
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+
+def email_entered(group, request):
+    """The email address typed into the form, so that one inbox is not flooded from many
+    addresses."""
+    return request.POST.get("email", "").strip().lower()
+
+
+def limit_posts(*, group, key, rate_setting):
+    """Count the POSTs to the view by `key` ("ip", "user_or_ip" or a function) in
+    `group`; past the rate named by `rate_setting`, answer 429 instead of running it."""
+
+    def decorator(view):
+        @wraps(view)
+        def limited(request, *args, **kwargs):
+            usage = get_usage(
+                request,
+                group=group,
+                key=key,
+                rate=getattr(settings, rate_setting),
+                method="POST",
+                increment=True,
+            )
+            if usage is not None and usage["should_limit"]:
+                return too_many_requests(request, seconds=usage["time_left"])
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator
+
+
+def too_many_requests(request, *, seconds):
+    minutes = max(1, math.ceil(seconds / 60))
+    response = render(request, "errors/429.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(max(1, seconds))
+    return response
