@@ -257,7 +257,10 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The client's address is REMOTE_ADDR unless a reverse proxy is trusted to pass it in a
 # header it sets itself: then name that header's META key, e.g. HTTP_X_REAL_IP. Never name
 # a header the proxy passes on from the client, or anyone can pick their own address.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# The rate limits, axes' lockouts and the audit log all use it (appion/client_ip.py).
+CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default="") or None
+RATELIMIT_IP_META_KEY = "appion.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "appion.client_ip.client_ip"
 
 LOGGING = {
     "version": 1,

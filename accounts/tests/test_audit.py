@@ -196,6 +196,28 @@ def test_a_forwarded_address_is_not_trusted(client):
     assert entries(Action.LOGIN)[0].ip_address == ADDRESS
 
 
+def test_behind_a_trusted_proxy_audit_and_lockouts_use_its_header(client, settings):
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    user = PatientFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN_URL,
+            {"username": user.email, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",  # the proxy
+            HTTP_X_REAL_IP="203.0.113.9",
+        )
+    assert {entry.ip_address for entry in entries(Action.LOGIN_FAILED)} == {"203.0.113.9"}
+    # Locked out from that client's address, not the proxy's: another client logs in.
+    other = client.post(
+        LOGIN_URL,
+        {"username": user.email, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_REAL_IP="198.51.100.7",
+    )
+    assert other.status_code == 302
+    assert entries(Action.LOGIN)[0].ip_address == "198.51.100.7"
+
+
 @pytest.fixture
 def staff(client):
     user = StaffFactory()

@@ -160,7 +160,7 @@ def test_the_client_address_comes_from_the_proxy_header_only_when_configured(set
     assert refused.status_code == 429
 
     # Behind a proxy that sets X-Real-IP, each client counts on its own.
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
     proxy = Client(REMOTE_ADDR="127.0.0.1")
     for address in ("1.1.1.1", "2.2.2.2"):
         response = proxy.post("/accounts/password/reset/", {"email": email}, HTTP_X_REAL_IP=address)
