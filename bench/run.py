@@ -42,6 +42,7 @@ ENV = {
     "SECURE_HSTS_SECONDS": "0",
     "STATIC_MANIFEST": "0",
     "LOG_LEVEL": "ERROR",
+    "GUNICORN_ACCESS_LOG": "",
     # A cache shared by the workers, as in production with several app servers.
     "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/3"),
 }
@@ -216,6 +217,10 @@ def measure(pages, env):
             f"127.0.0.1:{PORT}",
             "--log-level",
             "warning",
+            # The repo's gunicorn.conf.py, minus the access log and the worker recycling
+            # (every 2,000 requests), which would measure themselves.
+            "--max-requests",
+            "0",
         ],
         cwd=ROOT,
         env=env,
