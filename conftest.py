@@ -79,7 +79,7 @@ def open_page(chromium, live_server):
             "console",
             lambda message: (
                 message.type == "error"
-                and problems.append(f"{page.url}: console error: {message.text}")
+                and problems.append(f"{page.url}: {message.text} {message.location['url']}")
             ),
         )
         page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
