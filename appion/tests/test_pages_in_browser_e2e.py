@@ -8,6 +8,7 @@ manifest storage and served by WhiteNoise itself (hashed names, gzip), by a live
 of our own that has no development static handler in front. HTML is counted as Django
 sends it (uncompressed: a proxy that gzips only makes it lighter)."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,10 @@ from scheduling.tests.factories import AppointmentFactory, TimeOffFactory, open_
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 MAX_BYTES = 150 * 1024
+# E2E_SCREENSHOTS=folder keeps a full-page screenshot of each page at 360 and 1280 px.
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+# Every page is checked for overflow on a phone; desktop shots only when kept.
+WIDTHS = ((360, 740), (1280, 800)) if SCREENSHOTS else ((360, 740),)
 MAX_REQUESTS = 8
 PRODUCTION_STATIC = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -150,6 +155,23 @@ def test_main_pages_are_accessible_light_and_error_free(site, production_server,
             if language == "bn":
                 assert page.locator("html").get_attribute("lang") == "bn"
             page.context.close()
+            for width, height in WIDTHS:
+                page = open_page(
+                    path,
+                    language=language,
+                    cookies=cookies,
+                    base=production_server,
+                    width=width,
+                    height=height,
+                )
+                if page.evaluate("() => document.documentElement.scrollWidth") > width:
+                    problems.append(f"{name} [{language}]: wider than {width} px")
+                if SCREENSHOTS:
+                    slug = name.replace(" ", "-").replace("(", "").replace(")", "")
+                    page.screenshot(
+                        path=f"{SCREENSHOTS}/{slug}-{language}-{width}.png", full_page=True
+                    )
+                page.context.close()
             row += [transferred, requests]
             if transferred > MAX_BYTES or requests > MAX_REQUESTS:
                 problems.append(f"{name} [{language}]: {transferred} bytes, {requests} requests")
