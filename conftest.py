@@ -60,3 +60,79 @@ def chromium(request):
                 page.screenshot(path=str(folder / f"{name}-{n}.png"), full_page=True)
                 (folder / f"{name}-{n}.html").write_text(page.content())
         browser.close()
+
+
+# Reported by every page opened through `open_page`: uncaught script errors, console
+# errors (a failed request, a refused script) and Content-Security-Policy violations. The
+# listener is added by Playwright through the DevTools protocol, which the CSP does not
+# govern, so it runs even on pages that forbid inline scripts.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const blocked = event.blockedURI || "inline";
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${blocked}`);
+});
+"""
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """Open a page in a fresh browser context: `open_page(path, language="bn",
+    width=360, height=740, cookies={...})`. Every console error, page error and CSP
+    violation on any page opened this way fails the test (checked again at teardown;
+    call `open_page.assert_clean()` to check sooner)."""
+
+    problems = []
+
+    def watch(page):
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and problems.append(f"{page.url}: {message.text} {message.location['url']}")
+            ),
+        )
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+
+    def open_(path="/", *, language="en", width=1280, height=800, cookies=None, base=None):
+        base = base or live_server.url
+        context = chromium.new_context(
+            viewport={"width": width, "height": height},
+            locale="bn-BD" if language == "bn" else "en-GB",
+            extra_http_headers={"Accept-Language": language},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(10_000)
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
+        context.on("page", watch)
+        if cookies:
+            host = base.split("//", 1)[1].split(":")[0]
+            context.add_cookies(
+                [{"name": k, "value": v, "domain": host, "path": "/"} for k, v in cookies.items()]
+            )
+        page = context.new_page()
+        if path is not None:
+            page.goto(base + path)
+        return page
+
+    def assert_clean():
+        assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+    open_.problems = problems
+    open_.assert_clean = assert_clean
+    yield open_
+    assert_clean()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the browser tests did not run (no Chromium, no Playwright)."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "e2e" in getattr(report, "keywords", {})
+    ]
+    if skipped:
+        reasons = sorted({str(report.longrepr[-1]) for report in skipped if report.longrepr})
+        terminalreporter.write_sep("=", "browser tests skipped", yellow=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} browser (e2e) tests were SKIPPED: {'; '.join(reasons)}"
+        )

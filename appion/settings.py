@@ -149,6 +149,8 @@ LANGUAGE_CODE = "en"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGES = [("en", _("English")), ("bn", _("Bengali"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Bengali numbers grouped as in Bangladesh (১২,৩৪,৫৬৭); see appion/formats/bn/.
+FORMAT_MODULE_PATH = ["appion.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Dhaka")
 USE_I18N = True
 USE_TZ = True

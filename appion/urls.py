@@ -8,6 +8,7 @@ from appion import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", views.switch_language, name="language"),
     path("accounts/", include("accounts.urls")),

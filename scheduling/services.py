@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts import services as account_services
 from accounts.models import User
+from appion.l10n import local_date, local_digits
 from scheduling.emails import appointment_email
 from scheduling.models import (
     Appointment,
@@ -118,8 +119,8 @@ def _status_subject(text):
     def subject(appointment):
         return str(text) % {
             "status": appointment.get_status_display().lower(),
-            "when": timezone.localtime(appointment.start).strftime("%d %b %Y %H:%M"),
-            "serial": appointment.serial,
+            "when": local_date(appointment.start, "j M Y H:i"),
+            "serial": local_digits(appointment.serial),
         }
 
     return subject
@@ -288,7 +289,7 @@ def check_transition(*, appointment, to, by, now=None) -> None:
                         "It is too late to cancel online: the chamber takes cancellations "
                         "until %(cutoff)s. Please call the chamber."
                     )
-                    % {"cutoff": timezone.localtime(cutoff).strftime("%d %b %Y %H:%M")}
+                    % {"cutoff": local_date(cutoff, "j M Y H:i")}
                 )
         return
     if role == "patient":

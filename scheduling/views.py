@@ -24,6 +24,7 @@ from accounts.decorators import doctor_required
 from accounts.models import Specialization
 from accounts.views import registration_page
 from appion.caching import anonymous_page_cache
+from appion.l10n import local_date, local_digits
 from appion.ratelimits import limit_posts
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, thanas_of
@@ -198,7 +199,7 @@ def _slots_context(doctor, raw_date):
     elif day > last_day:
         error = _("Dr. %(name)s takes bookings up to %(last)s. Pick an earlier day.") % {
             "name": doctor.user.full_name,
-            "last": last_day.strftime("%d %b %Y"),
+            "last": local_date(last_day, "j M Y"),
         }
     else:
         slots = selectors.free_slots(doctor, day, day).get(day, [])
@@ -338,7 +339,7 @@ def time_off(request):
             messages.warning(
                 request,
                 _("%(count)s booked appointments fall on these days. Review them below.")
-                % {"count": affected},
+                % {"count": local_digits(affected)},
             )
             return redirect("scheduling:time_off_detail", time_off_id=leave.pk)
         messages.success(request, _("Your time off has been saved."))
@@ -362,7 +363,8 @@ def time_off_detail(request, time_off_id):
         else:
             count = services.cancel_for_time_off(time_off=leave, by=request.user, message=message)
             messages.success(
-                request, _("%(count)s appointments were cancelled.") % {"count": count}
+                request,
+                _("%(count)s appointments were cancelled.") % {"count": local_digits(count)},
             )
             return redirect("scheduling:time_off")
     return render(

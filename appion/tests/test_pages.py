@@ -77,3 +77,9 @@ def test_pages_carry_a_content_security_policy(client):
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "object-src 'none'" in policy
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith(".svg")

@@ -1,5 +1,6 @@
-"""Booking end to end in Debian's Chromium: search → doctor → day (htmx) → slot → log in
-→ confirm, on a phone-sized screen and a desktop one."""
+"""The key journey in Debian's Chromium: search → doctor → day (htmx) → slot → log in →
+confirm; in Bengali on a phone-sized screen and in English on a desktop one. Console
+errors and CSP violations fail the test (`open_page`)."""
 
 from datetime import timedelta
 
@@ -21,14 +22,16 @@ def people():
     return doctor, patient
 
 
-@pytest.mark.parametrize("width, height", [(360, 740), (1280, 800)])
-def test_patient_books_a_slot_in_the_browser(people, live_server, chromium, width, height):
+@pytest.mark.parametrize(
+    "language, width, height, serial", [("bn", 360, 740, "সিরিয়াল ২"), ("en", 1280, 800, "Serial 2")]
+)
+def test_patient_books_a_slot_in_the_browser(people, open_page, language, width, height, serial):
     # `people` comes first: the database is filled before Playwright starts its event loop.
     doctor, patient = people
     day = timezone.localdate() + timedelta(days=2)
-    page = chromium.new_page(viewport={"width": width, "height": height})
-
-    page.goto(live_server.url + "/doctors/?q=Nasima")
+    page = open_page("/doctors/?q=Nasima", language=language, width=width, height=height)
+    # No page is wider than the screen.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     page.locator(".doctor-card a").first.click()
     page.fill("#slot-date", day.isoformat())
     page.locator("#slot-date").dispatch_event("change")
@@ -41,7 +44,7 @@ def test_patient_books_a_slot_in_the_browser(people, live_server, chromium, widt
     page.fill("#id_symptoms", "Fever for two days")
     page.locator("form.card button[type=submit]").click()
 
-    page.wait_for_selector("text=Serial 2")
+    page.wait_for_selector(f"h1:has-text('{serial}')")
     assert "Road 27" in page.content()
     assert "/appointments/" in page.url
-    page.close()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width

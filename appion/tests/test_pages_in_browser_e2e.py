@@ -1,0 +1,192 @@
+"""Every main page, in English and in Bengali, opened in Chromium as a visitor would on
+a first visit: axe-core finds no serious or critical accessibility problem, the page
+weighs at most 150 KB over the wire in a handful of requests, and the console stays free
+of errors and CSP violations.
+
+Static files are served as in production: collected once with WhiteNoise's compressed
+manifest storage and served by WhiteNoise itself (hashed names, gzip), by a live server
+of our own that has no development static handler in front. HTML is counted as Django
+sends it (uncompressed: a proxy that gzips only makes it lighter)."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.test.testcases import LiveServerThread
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from locations.tests.factories import ThanaFactory
+from scheduling import selectors
+from scheduling.models import VisitNotes
+from scheduling.tests.factories import AppointmentFactory, TimeOffFactory, open_every_day
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MAX_BYTES = 150 * 1024
+# E2E_SCREENSHOTS=folder keeps a full-page screenshot of each page at 360 and 1280 px.
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+# Every page is checked for overflow on a phone; desktop shots only when kept.
+WIDTHS = ((360, 740), (1280, 800)) if SCREENSHOTS else ((360, 740),)
+MAX_REQUESTS = 8
+PRODUCTION_STATIC = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory, django_db_blocker):
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=root, STORAGES=PRODUCTION_STATIC):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def production_server(collected_static, settings):
+    settings.STATIC_ROOT = collected_static
+    settings.STORAGES = PRODUCTION_STATIC
+    server = LiveServerThread("localhost", static_handler=lambda app: app)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://localhost:{server.port}"
+    server.terminate()
+
+
+@pytest.fixture
+def site():
+    """A doctor with a day of patients, a patient with bookings, and staff; the session
+    cookie of each, made before Playwright starts."""
+    doctor = open_every_day(
+        DoctorProfileFactory(
+            user__full_name="Dr. Nasima Haque", chamber_thana=ThanaFactory(name="Dhanmondi")
+        )
+    )
+    patient = PatientFactory(full_name="Rokeya Sultana")
+    staff = StaffFactory()
+    now = timezone.now()
+    booked = AppointmentFactory(
+        doctor=doctor, patient=patient, start=now + timedelta(days=2), serial=4, status="pending"
+    )
+    seen = AppointmentFactory(
+        doctor=doctor, patient=patient, start=now - timedelta(days=3), serial=2, status="completed"
+    )
+    VisitNotes.objects.create(
+        appointment=seen, diagnosis="Viral fever", prescription="Paracetamol 500 mg"
+    )
+    AppointmentFactory(doctor=doctor, start=now + timedelta(hours=3), status="confirmed")
+    TimeOffFactory(
+        doctor=doctor,
+        start_date=timezone.localdate() + timedelta(days=10),
+        end_date=timezone.localdate() + timedelta(days=12),
+        reason="Conference",
+    )
+    day = timezone.localdate() + timedelta(days=3)
+    slot = selectors.free_slots(doctor, day, day)[day][0]
+
+    def cookie(user):
+        client = Client()
+        client.force_login(user)
+        return {"sessionid": client.cookies["sessionid"].value}
+
+    anyone, as_patient, as_doctor, as_staff = (
+        {},
+        cookie(patient),
+        cookie(doctor.user),
+        cookie(staff),
+    )
+    return [
+        ("home", "/", anyone),
+        ("directory", "/doctors/", anyone),
+        ("doctor page", f"/doctors/{doctor.pk}/", anyone),
+        ("login", "/accounts/login/", anyone),
+        ("registration (patient)", "/accounts/register/patient/", anyone),
+        ("registration (doctor)", "/accounts/register/doctor/", anyone),
+        ("booking", f"/appointments/book/{doctor.pk}/?start={slot.start_param}", as_patient),
+        ("confirmation", f"/appointments/{booked.pk}/", as_patient),
+        ("my appointments", "/appointments/", as_patient),
+        ("appointment with notes", f"/appointments/{seen.pk}/", as_patient),
+        ("profile", "/accounts/profile/", as_patient),
+        ("portal", "/portal/", as_doctor),
+        ("agenda", "/portal/agenda/?view=week", as_doctor),
+        ("appointment (doctor)", f"/portal/appointments/{seen.pk}/", as_doctor),
+        ("schedule", "/portal/schedule/", as_doctor),
+        ("time off", "/portal/time-off/", as_doctor),
+        ("reports", "/reports/", as_staff),
+    ]
+
+
+def weigh_and_check(page, url):
+    """Load `url` with an empty cache; return (bytes over the wire, requests, axe's
+    serious and critical violations)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    finished = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    response = page.goto(url, wait_until="networkidle")
+    assert response.ok, f"{url}: {response.status}"
+    sizes = [request.sizes() for request in finished]
+    transferred = sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes)
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    return transferred, len(finished), serious
+
+
+def test_main_pages_are_accessible_light_and_error_free(site, production_server, open_page):
+    figures, problems = [], []
+    for name, path, cookies in site:
+        row = [name]
+        for language in ("en", "bn"):
+            page = open_page(None, language=language, cookies=cookies, base=production_server)
+            transferred, requests, serious = weigh_and_check(page, production_server + path)
+            if language == "bn":
+                assert page.locator("html").get_attribute("lang") == "bn"
+            page.context.close()
+            for width, height in WIDTHS:
+                page = open_page(
+                    path,
+                    language=language,
+                    cookies=cookies,
+                    base=production_server,
+                    width=width,
+                    height=height,
+                )
+                if page.evaluate("() => document.documentElement.scrollWidth") > width:
+                    problems.append(f"{name} [{language}]: wider than {width} px")
+                if SCREENSHOTS:
+                    slug = name.replace(" ", "-").replace("(", "").replace(")", "")
+                    page.screenshot(
+                        path=f"{SCREENSHOTS}/{slug}-{language}-{width}.png", full_page=True
+                    )
+                page.context.close()
+            row += [transferred, requests]
+            if transferred > MAX_BYTES or requests > MAX_REQUESTS:
+                problems.append(f"{name} [{language}]: {transferred} bytes, {requests} requests")
+            problems += [f"{name} [{language}]: {violation}" for violation in serious]
+        figures.append(row)
+
+    from pathlib import Path
+
+    Path("test-results").mkdir(exist_ok=True)
+    lines = [
+        "| page | English KB | requests | Bengali KB | requests |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {n} | {e / 1024:.1f} | {er} | {b / 1024:.1f} | {br} |" for n, e, er, b, br in figures
+    ]
+    Path("test-results/page-weight.md").write_text("\n".join(lines) + "\n")
+    assert not problems, "\n".join(problems)
