@@ -9,7 +9,11 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.formats import date_format
 
+from appion.l10n import local_digits
+
 SCRIPT = re.compile(r"<script.*?</script>", re.DOTALL)
+# Counts on the axes and in the bars' titles, with the page's digits.
+COUNT = {"value_formatter": lambda value: local_digits(f"{value:,.0f}")}
 STYLE = pygal.style.Style(
     background="transparent",
     plot_background="transparent",
@@ -51,6 +55,7 @@ def bars_chart(pairs, title):
 
 def _per_day_chart(per_day, title):
     chart = pygal.Bar(
+        **COUNT,
         js=[],
         style=STYLE,
         height=280,
@@ -60,7 +65,7 @@ def _per_day_chart(per_day, title):
         disable_xml_declaration=True,
         title=str(title),
     )
-    labels = [date_format(day, "j M") for day, _n in per_day]
+    labels = [local_digits(date_format(day, "j M")) for day, _n in per_day]
     chart.x_labels = labels
     step = max(1, len(labels) // 12)
     chart.x_labels_major = labels[::step]
@@ -70,6 +75,7 @@ def _per_day_chart(per_day, title):
 
 def _bars_chart(pairs, title):
     chart = pygal.HorizontalBar(
+        **COUNT,
         js=[],
         style=STYLE,
         height=40 + 28 * max(len(pairs), 1),

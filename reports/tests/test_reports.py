@@ -222,3 +222,15 @@ def test_long_ranges_chart_weeks_and_keep_every_appointment(client, known):
     short = client.get("/reports/")
     assert short.context["per_period_weekly"] is False
     assert len(short.context["per_period"]) == 30
+
+
+def test_bengali_reports_write_bengali_digits(client, known):
+    client.force_login(StaffFactory())
+    client.get("/language/bn/")
+    html = client.get("/reports/").content.decode()
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "৳২,৩০০" in main  # revenue
+    assert "৮০%" in main  # completion rate, 4 of 5
+    assert "রোগী: ১" in main  # cancelled by the patient: 1
+    svg = main.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "০" in svg  # the chart's axis
