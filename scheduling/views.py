@@ -39,6 +39,7 @@ from scheduling.forms import (
 from scheduling.models import WEEK_ORDER, Appointment, ChamberHours, TimeOff, VisitNotes, Weekday
 
 PAGE_SIZE = 20
+AGENDA_REACH_DAYS = 10 * 366
 SORTS = ("next", "fee", "experience")
 
 
@@ -242,12 +243,16 @@ def doctor_slots(request, doctor_id):
 
 
 def _parse_start(raw):
+    """An ISO datetime from the address, aware; None when it is missing, malformed or
+    beyond the calendar in the site's time zone (year 1 at -23:59)."""
     try:
         start = datetime.fromisoformat(raw.replace(" ", "+")) if raw else None
-    except ValueError:
+        if start is not None:
+            if timezone.is_naive(start):
+                start = timezone.make_aware(start)
+            timezone.localtime(start)
+    except (ValueError, OverflowError):
         return None
-    if start is not None and timezone.is_naive(start):
-        start = timezone.make_aware(start)
     return start
 
 
@@ -553,10 +558,14 @@ def _day_agenda(doctor, day):
 def agenda(request):
     doctor = request.user.doctor_profile
     raw = request.GET.get("date")
-    day = parse_date(raw) if raw else timezone.localdate()
+    today = timezone.localdate()
+    day = parse_date(raw) if raw else today
     if day is None:
         messages.error(request, _("That is not a date; showing today."))
-        day = timezone.localdate()
+        day = today
+    elif abs((day - today).days) > AGENDA_REACH_DAYS:
+        messages.error(request, _("Pick a day within ten years of today; showing today."))
+        day = today
     week = request.GET.get("view") == "week"
     days = [day + timedelta(days=n) for n in range(7)] if week else [day]
     tz = timezone.get_default_timezone()
