@@ -50,6 +50,12 @@ def register_doctor(request):
     )
 
 
+def _search_text(raw):
+    """A search box's text: at most 100 characters, trimmed, without NUL characters
+    (PostgreSQL cannot compare text that holds them)."""
+    return raw.replace("\x00", "").strip()[:100]
+
+
 def _positive_int(value):
     return int(value) if value and value.isdigit() and len(value) < 10 else None
 
@@ -58,7 +64,7 @@ def _directory_filters(params):
     """Parse the directory's query string. Invalid values are dropped and named in the
     returned notes, so that the page can say what it ignored."""
     filters, ignored = {}, []
-    q = params.get("q", "").strip()[:100]
+    q = _search_text(params.get("q", ""))
     if q:
         filters["q"] = q
     for name, model in (
@@ -389,7 +395,7 @@ def my_appointments(request):
         return redirect("scheduling:portal")
     now = timezone.now()
     mine = selectors.visible_appointments(request.user).filter(patient=request.user)
-    q = request.GET.get("q", "").strip()[:100]
+    q = _search_text(request.GET.get("q", ""))
     if q:
         mine = mine.filter(doctor__user__full_name__icontains=q)
     # Upcoming: still to come and not cancelled; everything else is history.
