@@ -505,12 +505,12 @@ def check_response(response, *, before, powers_before, stored_users):
         role != "admin" and not staff for pk, role, staff, _su in now if pk not in stored_users
     )
     if response.status_code in (301, 302, 303, 307, 308):
-        # A path on this site (Django's url_has_allowed_host_and_scheme refuses any URL
-        # over 2,048 characters, such as the login page with a long `next`).
+        # A path on this site, absolute or relative (Django's url_has_allowed_host_and_scheme
+        # refuses any URL over 2,048 characters, such as the login page with a long `next`).
         location = response["Location"]
         parts = urlsplit(location)
         assert not parts.scheme and not parts.netloc, location
-        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+        assert not location.startswith(("//", "/\\", "\\")), location
     content_type = response.get("Content-Type", "")
     if content_type.startswith("text/html") and not response.streaming:
         body = response.content.decode("utf-8", errors="replace")
