@@ -65,3 +65,8 @@ bench: setup
 # Only the browser tests (Debian's Chromium at /usr/bin/chromium, or $CHROMIUM).
 e2e: setup-test
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+# A long bad-input run (FUZZ_EXAMPLES per page and role; `make test` runs 4).
+FUZZ_EXAMPLES ?= 100
+fuzz: setup-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -s -q -p no:randomly appion/tests/test_bad_input.py $(PYTEST_ARGS)

@@ -12,7 +12,11 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # Email is the login name, matched in any letter case.
+        # Email is the login name, matched in any letter case. A name longer than any
+        # stored address cannot match, and is not sent to the database: SQLite refuses
+        # a LIKE pattern of more than 50,000 characters.
+        if len(username) > self.model._meta.get_field("email").max_length:
+            raise self.model.DoesNotExist
         return self.get(email__iexact=username)
 
     def _create_user(self, email, password, **extra_fields):

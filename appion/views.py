@@ -1,7 +1,8 @@
+import sys
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.utils import DatabaseError
+from django.db import Error, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -23,14 +24,21 @@ def home(request):
     )
 
 
-@never_cache
-def healthz(request):
-    """200 when the app and its database answer; 503 (never a traceback) when not."""
+def database_answers():
+    """Whether the database answers a query now."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
+    except Error:  # OperationalError, InterfaceError ("connection already closed"), ...
+        return False
+    return True
+
+
+@never_cache
+def healthz(request):
+    """200 when the app and its database answer; 503 (never a traceback) when not."""
+    if not database_answers():
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
@@ -53,6 +61,16 @@ def error_400(request, exception=None):
 
 
 def error_500(request):
+    """The page for an uncaught exception. When it was the database going away (a
+    connection error, and the database does not answer now either) the visitor gets the
+    503 page, "try again in a moment"; any other error, a connection error while the
+    database answers included, stays a 500. Django has logged the exception either way.
+    Once the database is back, the next request connects afresh (CONN_HEALTH_CHECKS)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError) and not database_answers():
+        response = render(request, "errors/503.html", status=503)
+        response["Retry-After"] = "30"
+        return response
     return render(request, "errors/500.html", status=500)
 
 

@@ -17,6 +17,7 @@ from reports.summary import summarise_range, whole_months
 from scheduling.models import Appointment, AppointmentEvent
 
 MAX_DAYS = 3 * 366
+REACH_DAYS = 10 * 366  # keeps the date arithmetic far from year 1 and year 9999
 Kind = DailyFigure.Kind
 STATUSES = [status for status, _label in Appointment.Status.choices]
 
@@ -72,6 +73,8 @@ def parse_range(params, *, today=None):
         end = date.fromisoformat(raw_end) if raw_end else today
     except ValueError:
         return default, [_("Dates must look like 2026-01-31.")]
+    if max(abs((start - today).days), abs((end - today).days)) > REACH_DAYS:
+        return default, [_("Dates must lie within ten years of today.")]
     if end < start:
         return default, [_("The end date is before the start date.")]
     if (end - start).days + 1 > MAX_DAYS:

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +10,7 @@ from accounts.forms import DoctorRegistrationForm as AccountsDoctorRegistrationF
 from scheduling.hours import check_ranges, format_ranges, parse_ranges
 from scheduling.models import WEEK_ORDER, ScheduleSettings, VisitNotes, Weekday
 
+TIME_OFF_REACH_DAYS = 2 * 366
 HOURS_HELP = _("Time ranges separated by commas, e.g. 09:00-12:00,14:00-17:00. Empty: closed.")
 
 
@@ -127,6 +128,8 @@ class TimeOffForm(forms.Form):
                 self.add_error("end_date", _("The last day cannot be before the first day."))
             elif start < timezone.localdate():
                 self.add_error("start_date", _("Time off cannot start in the past."))
+            elif start > timezone.localdate() + timedelta(days=TIME_OFF_REACH_DAYS):
+                self.add_error("start_date", _("Time off must start within the next two years."))
             elif (end - start).days > 366:
                 self.add_error("end_date", _("Time off can be at most one year long."))
         return cleaned

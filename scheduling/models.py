@@ -24,6 +24,9 @@ class Weekday(models.IntegerChoices):
 WEEK_ORDER = [5, 6, 0, 1, 2, 3, 4]
 
 
+BOOKING_WINDOW_MAX_DAYS = 365
+
+
 class ScheduleSettings(models.Model):
     """A doctor's booking rules. Created with the defaults when first needed."""
 
@@ -41,7 +44,7 @@ class ScheduleSettings(models.Model):
     booking_window_days = models.PositiveSmallIntegerField(
         _("booking window (days ahead)"),
         default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        validators=[MinValueValidator(1), MaxValueValidator(BOOKING_WINDOW_MAX_DAYS)],
     )
     min_notice_minutes = models.PositiveIntegerField(
         _("minimum notice (minutes)"),

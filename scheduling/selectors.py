@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
 from scheduling.models import (
+    BOOKING_WINDOW_MAX_DAYS,
     Appointment,
     AppointmentEvent,
     ChamberHours,
@@ -89,6 +90,11 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     (select_related("schedule_settings"))."""
     now = now or timezone.now()
     doctors = list(doctors)
+    # No slot lies before today or beyond the longest booking window: the range is cut to
+    # those days first, since a date from the address may be in year 1 or year 9999.
+    today = timezone.localdate(now)
+    date_from = max(date_from, today)
+    date_to = min(date_to, today + timedelta(days=BOOKING_WINDOW_MAX_DAYS))
     if not doctors or date_to < date_from:
         return {}
     ids = [doctor.pk for doctor in doctors]

@@ -44,6 +44,7 @@ from scheduling.forms import (
 from scheduling.models import WEEK_ORDER, Appointment, ChamberHours, TimeOff, VisitNotes, Weekday
 
 PAGE_SIZE = 20
+AGENDA_REACH_DAYS = 10 * 366
 SORTS = ("next", "fee", "experience")
 
 
@@ -58,6 +59,12 @@ def register_doctor(request):
     )
 
 
+def _search_text(raw):
+    """A search box's text: at most 100 characters, trimmed, without NUL characters
+    (PostgreSQL cannot compare text that holds them)."""
+    return raw.replace("\x00", "").strip()[:100]
+
+
 def _positive_int(value):
     return int(value) if value and value.isdigit() and len(value) < 10 else None
 
@@ -66,7 +73,7 @@ def _directory_filters(params):
     """Parse the directory's query string. Invalid values are dropped and named in the
     returned notes, so that the page can say what it ignored."""
     filters, ignored = {}, []
-    q = params.get("q", "").strip()[:100]
+    q = _search_text(params.get("q", ""))
     if q:
         filters["q"] = q
     for name, model in (
@@ -251,12 +258,16 @@ def doctor_slots(request, doctor_id):
 
 
 def _parse_start(raw):
+    """An ISO datetime from the address, aware; None when it is missing, malformed or
+    beyond the calendar in the site's time zone (year 1 at -23:59)."""
     try:
         start = datetime.fromisoformat(raw.replace(" ", "+")) if raw else None
-    except ValueError:
+        if start is not None:
+            if timezone.is_naive(start):
+                start = timezone.make_aware(start)
+            timezone.localtime(start)
+    except (ValueError, OverflowError):
         return None
-    if start is not None and timezone.is_naive(start):
-        start = timezone.make_aware(start)
     return start
 
 
@@ -397,7 +408,7 @@ def my_appointments(request):
         return redirect("scheduling:portal")
     now = timezone.now()
     mine = selectors.visible_appointments(request.user).filter(patient=request.user)
-    q = request.GET.get("q", "").strip()[:100]
+    q = _search_text(request.GET.get("q", ""))
     if q:
         mine = mine.filter(doctor__user__full_name__icontains=q)
     # Upcoming: still to come and not cancelled; everything else is history.
@@ -566,10 +577,14 @@ def _day_agenda(doctor, day):
 def agenda(request):
     doctor = request.user.doctor_profile
     raw = request.GET.get("date")
-    day = parse_date(raw) if raw else timezone.localdate()
+    today = timezone.localdate()
+    day = parse_date(raw) if raw else today
     if day is None:
         messages.error(request, _("That is not a date; showing today."))
-        day = timezone.localdate()
+        day = today
+    elif abs((day - today).days) > AGENDA_REACH_DAYS:
+        messages.error(request, _("Pick a day within ten years of today; showing today."))
+        day = today
     week = request.GET.get("view") == "week"
     days = [day + timedelta(days=n) for n in range(7)] if week else [day]
     tz = timezone.get_default_timezone()

@@ -139,3 +139,22 @@ def test_password_change_applies_the_policy(client):
     assert strong.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Padma#River7")
+
+
+@pytest.mark.parametrize("url", [LOGIN_URL, "/admin/login/"])
+def test_an_overlong_login_name_is_refused_not_a_server_error(client, url):
+    # The admin's login form sends any name to the database; SQLite refused a LIKE
+    # pattern that long, and PostgreSQL the failure record of django-axes.
+    PatientFactory()
+    response = client.post(url, {"username": "a" * 1_000_000, "password": "x"})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_under_an_overlong_name_still_lock_it_out(client):
+    name = "a" * 300 + "@example.com"
+    for _attempt in range(5):
+        client.post("/admin/login/", {"username": name, "password": "x"})
+
+    assert client.post("/admin/login/", {"username": name, "password": "x"}).status_code == 429

@@ -6,7 +6,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.tests.factories import DoctorProfileFactory, SpecializationFactory, UserFactory
+from accounts.tests.factories import (
+    DoctorProfileFactory,
+    PatientFactory,
+    SpecializationFactory,
+    UserFactory,
+)
 from locations.tests.factories import DistrictFactory, ThanaFactory
 from scheduling.tests.factories import AppointmentFactory, TimeOffFactory, open_every_day
 
@@ -192,3 +197,14 @@ def test_booking_refreshes_the_stored_next_free_slot(django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         services.book_appointment(patient=PatientFactory(), doctor=doctor, start=first)
     assert ScheduleSettings.objects.get(doctor=doctor).next_free_at > first
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["\x00", "Karim\x00", "\x00" * 200])
+def test_a_search_with_nul_characters_is_not_a_server_error(client, q):
+    # PostgreSQL refused the NUL byte in the query ("text fields cannot contain NUL").
+    doctor = DoctorProfileFactory(user__full_name="Karim Uddin")
+    assert client.get("/doctors/", {"q": q}).status_code == 200
+    client.force_login(PatientFactory())
+    assert client.get("/appointments/", {"q": q}).status_code == 200
+    assert doctor.user.full_name in client.get("/doctors/", {"q": "Kar\x00im"}).content.decode()
