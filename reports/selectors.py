@@ -87,13 +87,9 @@ def _in_range(rng, prefix=""):
     return Q(**{f"{prefix}start__gte": since, f"{prefix}start__lt": until})
 
 
-def _status_totals(appointments):
-    figures = appointments.aggregate(
-        total=Count("pk"),
-        revenue=Sum("fee", filter=Q(status=Appointment.Status.COMPLETED)),
-        **{status: Count("pk", filter=Q(status=status)) for status in STATUSES},
-    )
-    figures["revenue"] = figures["revenue"] or 0
+def _with_rates(figures):
+    """Add the completion and no-show rates (of the visits that were due) and the
+    cancellation rate to counts by status."""
     held = figures["completed"] + figures["no_show"]
     figures["completion_rate"] = figures["completed"] / held if held else None
     figures["no_show_rate"] = figures["no_show"] / held if held else None
@@ -101,6 +97,16 @@ def _status_totals(appointments):
         figures["cancelled"] / figures["total"] if figures["total"] else None
     )
     return figures
+
+
+def _status_totals(appointments):
+    figures = appointments.aggregate(
+        total=Count("pk"),
+        revenue=Sum("fee", filter=Q(status=Appointment.Status.COMPLETED)),
+        **{status: Count("pk", filter=Q(status=status)) for status in STATUSES},
+    )
+    figures["revenue"] = figures["revenue"] or 0
+    return _with_rates(figures)
 
 
 def _per_day(appointments, rng):
@@ -162,13 +168,7 @@ def _overview_totals(rng):
     figures = {status: rows[status]["n"] if status in rows else 0 for status in STATUSES}
     figures["total"] = sum(figures.values())
     figures["revenue"] = rows[Appointment.Status.COMPLETED]["amount"] if "completed" in rows else 0
-    held = figures["completed"] + figures["no_show"]
-    figures["completion_rate"] = figures["completed"] / held if held else None
-    figures["no_show_rate"] = figures["no_show"] / held if held else None
-    figures["cancellation_rate"] = (
-        figures["cancelled"] / figures["total"] if figures["total"] else None
-    )
-    return figures
+    return _with_rates(figures)
 
 
 def _overview_per_day(rng):
