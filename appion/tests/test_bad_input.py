@@ -63,9 +63,18 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 MEGABYTE = 1024 * 1024
 
 # Rows that a refused request may write, each for a reason: the session (a visitor's
-# first request, the messages that do not fit a cookie) and django-axes' record of
-# failed logins, which exists to record refusals.
-MAY_CHANGE_ON_REFUSAL = {"sessions.session", "axes.accessattempt", "axes.accessfailurelog"}
+# first request, the messages that do not fit a cookie), django-axes' record of failed
+# logins and the audit log, which exist to record refusals, and the reports' daily
+# roll-ups, derived figures that a report brings up to date before reading them.
+MAY_CHANGE_ON_REFUSAL = {
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accessfailurelog",
+    "accounts.auditentry",
+    "reports.reportday",
+    "reports.reportmonth",
+    "reports.dailyfigure",
+}
 # Columns that pages refresh while reading: the directory's stored next free slot.
 CACHE_COLUMNS = {("scheduling.schedulesettings", "next_free_at")}
 
@@ -386,6 +395,7 @@ ENDPOINTS = [
         post=("start",),
     ),
     Endpoint("scheduling:ics", lambda w: f"/appointments/{w.pending.pk}/ics/"),
+    Endpoint("scheduling:my_data", lambda w: "/accounts/profile/data/"),
     Endpoint(
         "scheduling:status",
         lambda w: f"/appointments/{w.pending.pk}/status/",
