@@ -220,6 +220,14 @@ def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:
     return None
 
 
+def slot_is_taken(doctor, start: datetime) -> bool:
+    """Whether an appointment that holds its slot begins at `start`: then a refusal says
+    the slot was just taken rather than that the time is not a slot."""
+    return Appointment.objects.filter(
+        doctor=doctor, start=start, status__in=Appointment.ACTIVE_STATUSES
+    ).exists()
+
+
 def listed_doctors():
     """Doctors patients can find and book: verified, with an active account."""
     return DoctorProfile.objects.filter(verified_at__isnull=False, user__is_active=True)

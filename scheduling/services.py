@@ -27,6 +27,7 @@ from scheduling.selectors import (
     listed_doctors,
     next_free_slots,
     settings_for,
+    slot_is_taken,
 )
 
 logger = logging.getLogger("appion.scheduling")
@@ -71,8 +72,11 @@ def book_appointment(
         with transaction.atomic():
             slot = find_free_slot(doctor, start, now=now)
             if slot is None:
+                taken = slot_is_taken(doctor, start)
                 raise BookingError(
-                    _("This time is not a free slot of the doctor. Please pick another."),
+                    SLOT_TAKEN
+                    if taken
+                    else _("This time is not a free slot of the doctor. Please pick another."),
                     slot_taken=True,
                 )
             clash = Appointment.objects.filter(

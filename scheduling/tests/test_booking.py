@@ -103,7 +103,7 @@ def test_a_start_that_is_not_a_free_slot_is_refused(client, doctor, patient, sta
 def test_taken_slot_is_refused(client, doctor, patient):
     AppointmentFactory(doctor=doctor, start=at(10), status="confirmed")
     response = client.post(book_url(doctor, at(10)), follow=True)
-    assert "not a free slot" in response.content.decode()
+    assert "This slot was just taken" in response.content.decode()
     assert Appointment.objects.count() == 1
 
 

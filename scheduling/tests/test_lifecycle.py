@@ -182,7 +182,7 @@ def test_reschedule_to_a_taken_slot_changes_nothing(client, doctor):
         follow=True,
     )
 
-    assert "not a free slot" in response.content.decode()
+    assert "This slot was just taken" in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == "confirmed"
     assert Appointment.objects.count() == 2
