@@ -220,6 +220,15 @@ def _slots_context(doctor, raw_date):
     }
 
 
+def _next_free_day(doctor):
+    """The day of the doctor's stored next free slot (ISO), so that the page opens on a
+    day with slots rather than on a full today; None when there is none."""
+    schedule = getattr(doctor, "schedule_settings", None)
+    if schedule is None or schedule.next_free_at is None:
+        return None
+    return timezone.localtime(schedule.next_free_at).date().isoformat()
+
+
 def _listed_doctor(doctor_id):
     return get_object_or_404(
         selectors.listed_doctors().select_related(
@@ -232,7 +241,7 @@ def _listed_doctor(doctor_id):
 @anonymous_page_cache
 def doctor_detail(request, doctor_id):
     doctor = _listed_doctor(doctor_id)
-    context = _slots_context(doctor, request.GET.get("date"))
+    context = _slots_context(doctor, request.GET.get("date") or _next_free_day(doctor))
     context["weekly_hours"] = _weekly_hours(doctor)
     return render(request, "scheduling/doctor_detail.html", context)
 

@@ -27,6 +27,24 @@ def test_doctor_page_shows_profile_hours_and_todays_slots(client, doctor):
     assert f'hx-get="/doctors/{doctor.pk}/slots/"' in html
 
 
+def test_doctor_page_opens_on_the_day_of_the_next_free_slot(client, doctor):
+    from scheduling.services import refresh_next_free
+
+    today = timezone.localdate()
+    doctor.schedule_settings.min_notice_minutes = 24 * 60 * 2  # nothing today or tomorrow
+    doctor.schedule_settings.save()
+    refresh_next_free(doctor_ids=[doctor.pk])
+    doctor.schedule_settings.refresh_from_db()
+    next_day = timezone.localtime(doctor.schedule_settings.next_free_at).date()
+    assert next_day >= today + timedelta(days=2)
+
+    response = client.get(f"/doctors/{doctor.pk}/")
+    assert response.context["day"] == next_day
+    assert response.context["slots"]
+    asked = client.get(f"/doctors/{doctor.pk}/", {"date": today.isoformat()})
+    assert (asked.context["day"], asked.context["slots"]) == (today, [])  # as asked
+
+
 def test_unverified_or_unknown_doctor_page_is_404(client):
     waiting = open_every_day(DoctorProfileFactory(verified_at=None))
     assert client.get(f"/doctors/{waiting.pk}/").status_code == 404
