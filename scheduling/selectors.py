@@ -5,7 +5,7 @@ functions."""
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote
 
 from django.conf import settings
@@ -222,7 +222,15 @@ def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:
 
 def slot_is_taken(doctor, start: datetime) -> bool:
     """Whether an appointment that holds its slot begins at `start`: then a refusal says
-    the slot was just taken rather than that the time is not a slot."""
+    the slot was just taken rather than that the time is not a slot. Only a start inside
+    the booking window can be one (and only such a start reaches the database)."""
+    now = timezone.now()
+    try:
+        start = start.astimezone(UTC)
+    except OverflowError:  # beyond the calendar in UTC
+        return False
+    if not now - timedelta(days=1) <= start <= now + timedelta(days=BOOKING_WINDOW_MAX_DAYS + 1):
+        return False
     return Appointment.objects.filter(
         doctor=doctor, start=start, status__in=Appointment.ACTIVE_STATUSES
     ).exists()
