@@ -190,3 +190,59 @@ def test_main_pages_are_accessible_light_and_error_free(site, production_server,
     ]
     Path("test-results/page-weight.md").write_text("\n".join(lines) + "\n")
     assert not problems, "\n".join(problems)
+
+
+# Forms sent back with errors: (name, page, the fields to fill with bad values, whose).
+FAILED_FORMS = [
+    ("login", "/accounts/login/", {"#id_username": "nobody@example.com", "#id_password": "x"}),
+    (
+        "registration (patient)",
+        "/accounts/register/patient/",
+        {"#id_email": "not an email", "#id_mobile": "123", "#id_password1": "short"},
+    ),
+    ("time off", "/portal/time-off/", {"#id_start_date": "2026-13-40"}),
+]
+
+
+def test_forms_sent_back_with_errors_stay_accessible(site, production_server, open_page):
+    """After a refused submission the errors are announced and tied to their fields: no
+    serious or critical axe finding, each invalid field marked and described by its error."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    whose = {name: cookies for name, _path, cookies in site}
+    cookies_for = {"/portal/time-off/": whose["time off"]}
+    problems = []
+    for name, path, bad in FAILED_FORMS:
+        for language in ("en", "bn"):
+            page = open_page(
+                path, language=language, cookies=cookies_for.get(path), base=production_server
+            )
+            for selector, value in bad.items():
+                page.fill(selector, value)
+            page.locator("main form[method=post] [type=submit]").first.click()
+            page.wait_for_load_state("networkidle")
+            invalid = page.locator("main [aria-invalid=true]")
+            errors = page.locator("main .invalid-feedback, main .alert-danger, main .errorlist")
+            if errors.count() == 0:
+                problems.append(f"{name} [{language}]: no error shown")
+            for n in range(invalid.count()):
+                field = invalid.nth(n)
+                described = (field.get_attribute("aria-describedby") or "").split()
+                texts = [
+                    page.locator(f"[id='{ident}']").inner_text()
+                    for ident in described
+                    if page.locator(f"[id='{ident}']").count()
+                ]
+                if not any(text.strip() for text in texts):
+                    problems.append(
+                        f"{name} [{language}]: #{field.get_attribute('id')} is invalid but not "
+                        "described by its error"
+                    )
+            results = Axe().run(page)
+            problems += [
+                f"{name} [{language}]: {v['id']} ({v['impact']})"
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            page.context.close()
+    assert not problems, "\n".join(problems)
