@@ -4,10 +4,9 @@
 never see a request, are given the address by AuditAddressMiddleware, which keeps the
 current request's client address for the length of the request.
 
-The client address is the one django-axes uses for its lockouts (REMOTE_ADDR, unless
-AXES_CLIENT_IP_CALLABLE says otherwise), so that the audit log and the lockouts agree on
-who the client is. Entries never hold a password, symptoms or visit notes: callers pass
-names, ids and statuses only.
+The client address is the one the rate limits and django-axes' lockouts use
+(appion.client_ip), so that all three agree on who the client is. Entries never hold a
+password, symptoms or visit notes: callers pass names, ids and statuses only.
 """
 
 import functools
@@ -15,13 +14,13 @@ import ipaddress
 import json
 from contextvars import ContextVar
 
-from axes.helpers import get_client_ip_address
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
 from accounts.models import AuditEntry
+from appion.client_ip import client_ip
 
 Action = AuditEntry.Action
 
@@ -30,7 +29,7 @@ _current_address: ContextVar[str | None] = ContextVar("audit_client_address", de
 
 def client_address(request) -> str | None:
     """The client's IP address, or None when there is none or it is not an address."""
-    address = get_client_ip_address(request) if request is not None else None
+    address = client_ip(request) if request is not None else None
     try:
         return str(ipaddress.ip_address((address or "").strip()))
     except ValueError:
