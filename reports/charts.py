@@ -62,6 +62,7 @@ def _per_day_chart(per_day, title):
         show_legend=False,
         x_label_rotation=30,
         show_minor_x_labels=False,
+        truncate_label=-1,  # "26 Nov", not "26"
         disable_xml_declaration=True,
         title=str(title),
     )

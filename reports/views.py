@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,6 +13,7 @@ from accounts.decorators import doctor_required, staff_required
 from accounts.models import DoctorProfile
 from appion.csv_download import csv_download
 from reports import charts, selectors
+from reports.selectors import STATUSES
 
 WEEKDAYS = [
     (1, gettext_lazy("Mon")),
@@ -87,9 +91,18 @@ def overview(request):
         )
         for row in figures["by_specialization"]
     ]
+    admin_list = _admin_appointments(rng)
     context.update(
         figures=figures,
         cancelled_by=_cancelled_by(figures),
+        admin_list=admin_list,
+        admin_links={status: f"{admin_list}&status__exact={status}" for status in STATUSES},
+        specialization_rows=[
+            (name, n, _specialization_link(admin_list, row["doctor__specialization_id"]))
+            for (name, n), row in zip(
+                specialization_pairs, figures["by_specialization"], strict=True
+            )
+        ],
         **_per_period_context(figures),
         specialization_chart=charts.bars_chart(
             specialization_pairs, _("Appointments by specialization")
@@ -98,6 +111,20 @@ def overview(request):
         heat_map=_heat_map(figures["week_hours"]),
     )
     return render(request, "reports/overview.html", context)
+
+
+def _admin_appointments(rng):
+    """The admin's appointment list filtered to the range, behind the overview's figures
+    (its "start" filter takes these bounds)."""
+    since, until = rng.window
+    bounds = urlencode({"start__gte": str(since), "start__lt": str(until)})
+    return f"{reverse('admin:scheduling_appointment_changelist')}?{bounds}"
+
+
+def _specialization_link(admin_list, specialization_id):
+    if not specialization_id:
+        return None
+    return f"{admin_list}&doctor__specialization__id__exact={specialization_id}"
 
 
 def _doctor_for(request, doctor_id):

@@ -234,3 +234,16 @@ def test_bengali_reports_write_bengali_digits(client, known):
     assert "রোগী: ১" in main  # cancelled by the patient: 1
     svg = main.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "০" in svg  # the chart's axis
+
+
+def test_overview_figures_open_the_admin_list_behind_them(client, known, doctor):
+    client.force_login(StaffFactory())
+    response = client.get("/reports/")
+    completed = response.context["admin_links"]["completed"]
+    assert f'href="{completed.replace("&", "&amp;")}"' in response.content.decode()
+    listed = client.get(completed)
+    assert listed.status_code == 200
+    assert sorted(a.fee for a in listed.context["cl"].result_list) == [500, 500, 500, 800]
+    [(_name, n, link)] = response.context["specialization_rows"]
+    assert n == 8
+    assert len(client.get(link).context["cl"].result_list) == 8
