@@ -1,6 +1,20 @@
 import pytest
 
 
+def pytest_configure(config):
+    """Run every test at one instant whatever the day (appion/tests/clock.py): before
+    any test module is imported, so that module-level dates see the moved clock too."""
+    from appion.tests import clock
+
+    config._appion_clock = clock.start()
+
+
+def pytest_report_header(config):
+    from appion.tests import clock
+
+    return f"clock: the run starts at {clock.instant().isoformat()} (APPION_TEST_NOW)"
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded files go to a per-test folder, never into the project."""

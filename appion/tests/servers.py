@@ -17,6 +17,8 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.db import connection
 
+from appion.tests import clock
+
 BASE_DIR = Path(settings.BASE_DIR)
 SECRET_KEY = "x9-Tq4vLw0pZ-appion-deploy-test-8mJ2rN5sK7dF3hG6yB1cV4xE0uQ9wA2zS5tR8"
 
@@ -44,6 +46,8 @@ def production_env(**overrides):
         DATABASE_URL=database_url(),
         CACHE_URL="locmemcache://appion",
         PYTHONDONTWRITEBYTECODE="1",
+        # The server runs at the test run's moved clock (appion/tests/clock.py).
+        APPION_TEST_NOW=clock.environ_now(),
     )
     env.update({name: str(value) for name, value in overrides.items()})
     return env
@@ -51,7 +55,7 @@ def production_env(**overrides):
 
 def manage(*args, env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, "-m", "appion.tests.clock", "manage.py", *args],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -74,7 +78,7 @@ def gunicorn(env, log_path):
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            [sys.executable, "-m", "appion.tests.clock", "gunicorn", "-c", "gunicorn.conf.py"],
             cwd=BASE_DIR,
             env=env,
             stdout=log,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from reports.selectors import DateRange, doctor_report, overview, parse_range
+from reports.summary import whole_months
 from scheduling import services
 from scheduling.models import AppointmentEvent
 from scheduling.tests.factories import AppointmentFactory
@@ -91,11 +92,16 @@ def test_doctor_report_new_and_returning_patients(known, doctor):
     [
         ({"start_date": "2026-02-30"}, "Dates must look like"),
         ({"start_date": "yesterday"}, "Dates must look like"),
-        ({"start_date": "2026-05-10", "end_date": "2026-05-01"}, "before the start"),
-        ({"start_date": "2020-01-01", "end_date": "2026-01-01"}, "at most three years"),
+        (
+            {"start_date": TODAY - timedelta(days=1), "end_date": TODAY - timedelta(days=9)},
+            "before the start",
+        ),
+        ({"start_date": TODAY - timedelta(days=6 * 365), "end_date": TODAY}, "at most three years"),
+        ({"start_date": TODAY - timedelta(days=11 * 366)}, "within ten years"),
     ],
 )
 def test_bad_ranges_fall_back_with_a_message(params, error):
+    params = {name: str(value) for name, value in params.items()}
     rng, errors = parse_range(params, today=TODAY)
     assert rng == DateRange(TODAY - timedelta(days=29), TODAY)
     assert error in errors[0]
@@ -104,7 +110,8 @@ def test_bad_ranges_fall_back_with_a_message(params, error):
 def test_quick_picks_and_explicit_ranges():
     rng, errors = parse_range({"range": "this_month"}, today=TODAY)
     assert (rng.start, rng.end, errors) == (TODAY.replace(day=1), TODAY, [])
-    rng, _ = parse_range({"start_date": "2026-01-01", "end_date": "2026-01-31"})
+    january = TODAY.replace(month=1, day=1)
+    rng, _ = parse_range({"start_date": str(january), "end_date": str(january.replace(day=31))})
     assert rng.days == 31
 
 
@@ -114,10 +121,14 @@ def test_overview_page_for_staff_only_with_fixed_queries(
     client.force_login(PatientFactory())
     assert client.get("/reports/").status_code == 403
     client.force_login(StaffFactory())
-    # The first view brings the range's daily roll-ups up to date: a fixed number more.
-    with django_assert_max_num_queries(14 + REFRESH_QUERIES):
+    # The first view brings the range's daily roll-ups up to date, and the monthly totals
+    # of any whole month in it (the last 30 days hold one on the 30th or 31st): a fixed
+    # number more.
+    with django_assert_max_num_queries(14 + REFRESH_QUERIES + MONTH_REFRESH_QUERIES):
         assert client.get("/reports/").status_code == 200
-    with django_assert_num_queries(14):
+    # One more when the range holds a whole month, whose totals are checked for freshness.
+    start, after = whole_months(TODAY - timedelta(days=29), TODAY)
+    with django_assert_num_queries(14 + (start != after)):
         response = client.get("/reports/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -130,6 +141,9 @@ def test_overview_page_for_staff_only_with_fixed_queries(
 
 # Recomputing dirty days: ensure rows, lock, claim, delete, six aggregates, insert, months.
 REFRESH_QUERIES = 15
+# Recomputing the doctor totals of whole months: count, ensure rows, lock, claim, delete,
+# sum, insert (and the savepoint pair): the same for one month or thirty-six.
+MONTH_REFRESH_QUERIES = 9
 
 
 def test_report_query_count_does_not_grow_with_data(
@@ -153,8 +167,49 @@ def test_report_query_count_does_not_grow_with_data(
         for day in range(2, 25):
             AppointmentFactory(doctor=doctor, start=at(day), status="completed")
             AppointmentFactory(doctor=DoctorProfileFactory(), start=at(day), status="cancelled")
-    assert count() <= few + REFRESH_QUERIES  # the changed days are recomputed, in bulk
+    # The changed days are recomputed in bulk, and so are the whole months they fall in.
+    assert count() <= few + REFRESH_QUERIES + MONTH_REFRESH_QUERIES
     assert count() == few
+
+
+def _refresh_queries(client, django_capture_on_commit_callbacks, doctor, first, last):
+    """The queries of the overview of first…last after a change on its first, middle and
+    last day (the same amount of data whatever the length: only the range varies)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    params = {"start_date": first.isoformat(), "end_date": last.isoformat()}
+    client.get("/reports/", params)
+    with django_capture_on_commit_callbacks(execute=True):
+        for day in (first, first + (last - first) / 2, last):
+            AppointmentFactory(
+                doctor=doctor,
+                start=datetime.combine(day, time(10), tzinfo=TZ),
+                status="completed",
+            )
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/reports/", params).status_code == 200
+    return len(captured)
+
+
+def test_refreshing_a_range_costs_the_same_for_one_month_or_three_years(
+    client, doctor, django_capture_on_commit_callbacks
+):
+    """The extra queries of a range that holds whole months do not grow with the number
+    of months (or of the weeks charted): recomputing is done in bulk."""
+    client.force_login(StaffFactory())
+    month_end = TODAY.replace(day=1) - timedelta(days=1)
+    one_month = _refresh_queries(
+        client, django_capture_on_commit_callbacks, doctor, month_end.replace(day=1), month_end
+    )
+    three_years = _refresh_queries(
+        client,
+        django_capture_on_commit_callbacks,
+        doctor,
+        TODAY - timedelta(days=3 * 365),
+        TODAY,
+    )
+    assert one_month == three_years
 
 
 def test_doctor_report_access(client, doctor):
