@@ -1,25 +1,52 @@
 """Appointment emails, built one way: in the recipient's language, plain text and HTML,
-with the calendar file attached when the appointment is confirmed."""
+with the calendar file attached when the appointment is confirmed.
+
+What users typed (names, symptoms, chamber names and addresses, reasons) is data in both
+parts: the plain-text templates render it as typed (autoescape off), and the HTML part
+is built from escaped pieces only, so that no one can put a link or an image into a
+genuine Appion email."""
+
+import re
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import normalize_newlines
 
 from scheduling.calendar import appointment_ics, ics_filename
 from scheduling.models import Appointment
+
+# Our own markup, never interpolated with anything.
+_LINE_BREAK = mark_safe("<br>")
+
+
+def text_as_html(text):
+    """The plain-text part as safe HTML: a paragraph per block of lines, a <br> per
+    line break, every character of the text escaped. The text templates render user
+    input unescaped and render_to_string marks their output safe, so each line goes
+    through escape() (which escapes safe strings too), never conditional_escape()."""
+    paragraphs = re.split(r"\n{2,}", normalize_newlines(text).strip("\n"))
+    return format_html_join("\n", "<p>{}</p>", ((_lines(p),) for p in paragraphs))
+
+
+def _lines(paragraph):
+    return format_html_join(_LINE_BREAK, "{}", ((escape(line),) for line in paragraph.split("\n")))
 
 
 def appointment_email(appointment, recipient, *, template, subject, html_template=None, **context):
     """The email to `recipient` about `appointment`. `subject` is called with the
     appointment while the recipient's language is active; the HTML part is
-    `html_template`, or else the text wrapped in a plain HTML page."""
+    `html_template` (an autoescaping template), or else the text as escaped paragraphs
+    (text_as_html) in a plain HTML page."""
     context = {"appointment": appointment, "recipient": recipient, **context}
     with translation.override(recipient.preferred_language or "en"):
         text = render_to_string(template, context)
         title = subject(appointment)
         html = render_to_string(
             html_template or "scheduling/email/message.html",
-            {**context, "text": text, "subject": title},
+            {**context, "body": text_as_html(text), "subject": escape(title)},
         )
         message = EmailMultiAlternatives(title, text, to=[recipient.email])
         message.attach_alternative(html, "text/html")
