@@ -27,6 +27,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # search, name or email. Method, path, status, size, duration and browser only.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: none
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Control characters in the path or the browser's name are written as \x0a etc., so that
+# a `%0a` in a URL cannot forge a line of the log (appion/access_log.py).
+logger_class = "appion.access_log.AccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Drop request headers whose names contain "_": they would look like the

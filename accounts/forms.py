@@ -39,7 +39,7 @@ class PhotoField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Profile photo"))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("JPEG, PNG or WebP, at most 5 MB."))
+        kwargs.setdefault("help_text", _("JPEG, PNG or WebP, at most 5 MB and 16 megapixels."))
         kwargs.setdefault(
             "widget", forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
         )

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import verification
 from accounts.models import DoctorProfile, PatientProfile, User
 
 USER_FIELDS = ("full_name", "mobile", "division", "district", "thana")
@@ -105,8 +106,11 @@ def _replace_photo(user, photo):
 @transaction.atomic
 def update_profile(*, user, data):
     """Save the user's own fields and their role profile from a cleaned profile form.
-    For a doctor, a changed licence number clears the verification: an administrator
-    must check the new one."""
+    For a doctor, a change to any detail an administrator verified (name, licence number,
+    specialization, qualifications: verification.VERIFIED_FIELDS) clears the
+    verification until an administrator checks it again; other changes keep it."""
+    if user.role == User.Role.DOCTOR:
+        checked = verification.verified_details(user.doctor_profile)
     for name, value in _pick(data, USER_FIELDS).items():
         setattr(user, name, value)
     _replace_photo(user, data.get("photo"))
@@ -122,12 +126,12 @@ def update_profile(*, user, data):
         profile.save()
     elif user.role == User.Role.DOCTOR:
         profile = user.doctor_profile
-        if data.get("licence_number") and data["licence_number"] != profile.licence_number:
-            profile.verified_at = None
-            profile.verified_by = None
         for name, value in _pick(data, DOCTOR_FIELDS).items():
             setattr(profile, name, value)
         profile.chamber_thana = data.get("thana")
+        if verification.verified_details(profile) != checked:
+            profile.verified_at = None
+            profile.verified_by = None
         with _refused_if_taken(LICENCE_TAKEN, field="licence_number"):
             profile.save()
     return user

@@ -1,8 +1,22 @@
 """Doctor verification: an administrator checks the BMDC licence; only verified doctors
 appear in the directory and take bookings."""
 
+from operator import attrgetter
+
 from django.db import transaction
 from django.utils import timezone
+
+# What an administrator checks against the BMDC register before verifying a doctor: the
+# name, the licence number, and the specialization and qualifications shown to patients
+# as checked. A doctor who changes any of them is unverified until checked again
+# (accounts.services.update_profile). Paths from a DoctorProfile.
+VERIFIED_FIELDS = ("user.full_name", "licence_number", "specialization_id", "qualifications")
+
+
+def verified_details(profile) -> tuple:
+    """The values of VERIFIED_FIELDS on `profile` (and its user), as they are now: compare
+    a copy taken before a change with one taken after it."""
+    return attrgetter(*VERIFIED_FIELDS)(profile)
 
 
 @transaction.atomic

@@ -77,12 +77,22 @@ def profile(request):
         user=user,
     )
     if request.method == "POST" and form.is_valid():
+        was_verified = user.role == User.Role.DOCTOR and user.doctor_profile.is_verified
         try:
             services.update_profile(user=user, data=form.cleaned_data)
         except services.AccountError as error:
             form.add_error(error.field, error.message)
         else:
             messages.success(request, _("Your profile has been saved."))
+            if was_verified and not user.doctor_profile.is_verified:
+                messages.warning(
+                    request,
+                    _(
+                        "You changed details that an administrator verified (name, licence "
+                        "number, specialization or qualifications). An administrator must "
+                        "check them again; until then patients cannot find or book you."
+                    ),
+                )
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 

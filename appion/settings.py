@@ -3,11 +3,14 @@
 Every variable has a development default; README lists them all.
 """
 
+import re
 import sys
+from datetime import time
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "appion.caching.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,7 +239,26 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Appion's own settings.
-APPION_BUSINESS_HOURS = env.str("APPION_BUSINESS_HOURS", default="08:00-18:00")
+
+
+def _business_hours(value):
+    """The opening hours "HH:MM-HH:MM" (24-hour clock, opening before closing), spaces
+    trimmed; anything else stops start-up here, naming the variable, rather than failing
+    later inside the slot code (scheduling.selectors.business_hours reads it)."""
+    match = re.fullmatch(r"\s*(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\s*", value)
+    try:
+        opening, closing = (time.fromisoformat(part) for part in match.groups())
+    except (AttributeError, ValueError):
+        opening = closing = None
+    if opening is None or opening >= closing:
+        raise ImproperlyConfigured(
+            f"APPION_BUSINESS_HOURS = {value!r} is not a time range: write HH:MM-HH:MM "
+            "(24-hour clock, opening before closing), e.g. 08:00-18:00."
+        )
+    return f"{opening:%H:%M}-{closing:%H:%M}"
+
+
+APPION_BUSINESS_HOURS = _business_hours(env.str("APPION_BUSINESS_HOURS", default="08:00-18:00"))
 # How long a doctor's slot list (the htmx fragment) is cached; any change to the doctor's
 # bookings or hours replaces it at once in a shared cache. 0 turns the cache off (tests
 # turn it on where they test it).

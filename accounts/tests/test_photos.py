@@ -6,7 +6,7 @@ from django.conf import settings
 from PIL import Image
 
 from accounts.tests.factories import PatientFactory
-from accounts.tests.images import image_bytes, jpeg_with_gps, upload
+from accounts.tests.images import image_bytes, jpeg_with_gps, upload, with_declared_size
 
 pytestmark = pytest.mark.django_db
 
@@ -88,13 +88,73 @@ def test_file_over_5_mb_is_refused(client, patient):
     assert stored_files() == []
 
 
+def photo_errors(response):
+    assert response.status_code == 200
+    return " ".join(response.context["form"].errors["photo"])
+
+
 def test_decompression_bomb_dimensions_are_refused(client, patient):
     bomb = image_bytes("PNG", size=(6000, 5000), mode="L")  # 30 megapixels, small file
     assert len(bomb) < 5 * 1024 * 1024
     response = post_photo(client, patient, upload(bomb, name="bomb.png"))
 
-    assert "25 megapixels" in " ".join(response.context["form"].errors["photo"])
+    assert "The photo is too large: 6000 × 5000 pixels." in photo_errors(response)
+    assert "at most 16 megapixels" in photo_errors(response)
     assert stored_files() == []
+
+
+def test_a_25_megapixel_png_of_a_few_kilobytes_is_refused_as_too_large(client, patient):
+    png = image_bytes("PNG", size=(5000, 5000), mode="L")
+    assert len(png) < 100 * 1024
+
+    response = post_photo(client, patient, upload(png, name="flat.png"))
+
+    assert "The photo is too large: 5000 × 5000 pixels." in photo_errors(response)
+    patient.refresh_from_db()
+    assert not patient.photo
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    "name, image_format, options",
+    [
+        ("bomb.png", "PNG", {}),
+        ("bomb.jpg", "JPEG", {}),
+        ("lossy.webp", "WEBP", {}),
+        ("lossless.webp", "WEBP", {"lossless": True}),
+        ("alpha.webp", "WEBP", {"mode": "RGBA"}),
+    ],
+)
+def test_a_decompression_bomb_is_refused_as_too_large_not_as_damaged(
+    client, patient, name, image_format, options
+):
+    # 256 megapixels: beyond even Pillow's own limit, which refuses to open the file.
+    bomb = with_declared_size(image_bytes(image_format, size=(64, 48), **options), 16_000, 16_000)
+
+    response = post_photo(client, patient, upload(bomb, name=name))
+
+    errors = photo_errors(response)
+    assert "The photo is too large: 16000 × 16000 pixels." in errors
+    assert "damaged" not in errors
+    assert stored_files() == []
+
+
+def test_a_phone_cameras_usual_photo_is_accepted(client, patient):
+    photo = image_bytes("JPEG", size=(4080, 3072))  # 12.5 megapixels
+
+    response = post_photo(client, patient, upload(photo))
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    with Image.open(patient.photo.path) as stored:
+        assert stored.width == 512
+
+
+def test_a_damaged_image_keeps_the_damaged_wording(client, patient):
+    response = post_photo(client, patient, upload(image_bytes("PNG")[:300], name="half.png"))
+
+    assert "This file is not one, or it is damaged." in photo_errors(response)
+    assert "too large" not in photo_errors(response)
 
 
 def test_replacing_a_photo_removes_the_old_file(

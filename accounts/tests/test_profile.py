@@ -1,6 +1,13 @@
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, DoctorProfileFactory, PatientFactory
+from accounts.models import DoctorProfile
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    DoctorProfileFactory,
+    PatientFactory,
+    SpecializationFactory,
+    StaffFactory,
+)
 from locations.tests.factories import ThanaFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,10 +71,12 @@ def doctor_post(profile, **overrides):
         "thana": thana.pk,
         "licence_number": profile.licence_number,
         "specialization": profile.specialization_id,
-        "qualifications": "MBBS",
-        "experience_years": "5",
-        "consultation_fee": "1000",
-        "chamber_address": "Road 27, Dhanmondi",
+        "qualifications": profile.qualifications,
+        "experience_years": profile.experience_years,
+        "consultation_fee": profile.consultation_fee,
+        "chamber_name": profile.chamber_name,
+        "chamber_address": profile.chamber_address,
+        "bio": profile.bio,
     }
     data.update(overrides)
     return data
@@ -94,6 +103,64 @@ def test_changing_the_licence_number_clears_verification(client):
     profile.refresh_from_db()
     assert profile.licence_number == "B-99999"
     assert not profile.is_verified
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("full_name", "Dr. Someone Else"),
+        ("licence_number", "B-99999"),
+        ("specialization", "another"),
+        ("qualifications", "MBBS, FRCS (London)"),
+    ],
+)
+def test_changing_a_detail_staff_verified_clears_verification(client, field, value):
+    profile = DoctorProfileFactory(verified_by=StaffFactory())
+    if value == "another":
+        value = SpecializationFactory().pk
+    client.force_login(profile.user)
+
+    response = client.post(PROFILE_URL, doctor_post(profile, **{field: value}), follow=True)
+
+    assert response.status_code == 200
+    profile.refresh_from_db()
+    assert not profile.is_verified
+    assert profile.verified_by is None
+    assert "An administrator must check them again" in response.content.decode()
+    assert not DoctorProfile.objects.filter(verified_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("consultation_fee", "1200"),
+        ("experience_years", "12"),
+        ("chamber_name", "Labaid Specialized Hospital"),
+        ("chamber_address", "Road 4, Dhanmondi, Dhaka"),
+        ("bio", "Twenty years of heart care."),
+        ("mobile", "+8801912345678"),
+        ("licence_number", " a-10000 "),  # the same licence once normalised
+        ("full_name", None),  # spaces only differ
+    ],
+)
+def test_changing_other_details_keeps_verification(client, field, value):
+    profile = DoctorProfileFactory(
+        licence_number="A-10000", user__full_name="Dr. Rahima Begum", verified_by=StaffFactory()
+    )
+    verifier = profile.verified_by
+    client.force_login(profile.user)
+    if value is None:
+        value = "  Dr.  Rahima   Begum "
+
+    response = client.post(PROFILE_URL, doctor_post(profile, **{field: value}), follow=True)
+
+    assert response.status_code == 200
+    assert "Your profile has been saved." in response.content.decode()
+    assert "An administrator must check them again" not in response.content.decode()
+    verified_at = profile.verified_at
+    profile.refresh_from_db()
+    assert profile.verified_at == verified_at
+    assert profile.verified_by == verifier
 
 
 def test_email_change_needs_the_current_password(client):

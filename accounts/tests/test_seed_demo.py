@@ -1,9 +1,12 @@
+import re
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user
 from django.core.management import call_command
 
+from accounts.forms import PatientRegistrationForm
+from accounts.mobile import normalize_mobile
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +48,8 @@ def test_demo_logins_have_their_documented_roles_and_states():
     assert doctor.verified_by == admin
     assert not DoctorProfile.objects.get(user__email="newdoctor@appion.test").is_verified
     patient = User.objects.get(email="patient@appion.test")
-    assert (patient.full_name, patient.mobile) == ("Rahim Uddin", "+8801712345678")
+    assert patient.full_name == "Rahim Uddin"
+    assert patient.mobile == normalize_mobile(patient.mobile)
     assert PatientProfile.objects.filter(user=patient).exists()
 
 
@@ -141,3 +145,59 @@ def test_demo_logins_prints_the_four_logins_and_the_password():
     assert "Appion#2026" in out.getvalue()
     for email in DEMO_EMAILS:
         assert email in out.getvalue()
+
+
+def test_every_seeded_account_has_a_unique_valid_mobile():
+    seed(doctors=5, patients=6)
+    seed(doctors=2, patients=3)  # a second run adds people, numbered on
+
+    mobiles = list(User.objects.values_list("mobile", flat=True))
+
+    assert len(mobiles) == 4 + 5 + 6 + 2 + 3
+    assert None not in mobiles
+    assert all(normalize_mobile(mobile) == mobile for mobile in mobiles)
+    assert len(set(mobiles)) == len(mobiles)
+
+
+def test_the_demo_patients_mobile_is_not_the_registration_forms_example():
+    seed(doctors=0, patients=0)
+    example = re.search(r"[০-৯0-9]{11}", str(PatientRegistrationForm().fields["mobile"].help_text))
+
+    patient = User.objects.get(email="patient@appion.test")
+
+    assert example
+    assert patient.mobile != normalize_mobile(example.group())
+
+
+def profile_as_shown(client):
+    """The profile form's values as the page shows them, ready to be posted back."""
+    form = client.get("/accounts/profile/").context["form"]
+    data = {}
+    for field in form:
+        value = field.value()
+        if field.name == "photo" or value is None:
+            continue
+        data[field.name] = getattr(value, "pk", value)
+    return data
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["patient@appion.test", "doctor@appion.test", "patient-0@appion.test", "doctor-0@appion.test"],
+)
+def test_a_seeded_account_can_save_its_profile_unchanged(client, email):
+    call_command("seed_locations", stdout=StringIO())
+    seed(doctors=1, patients=1)
+    user = User.objects.get(email=email)
+    client.force_login(user)
+    verified = getattr(getattr(user, "doctor_profile", None), "verified_at", None)
+
+    response = client.post("/accounts/profile/", profile_as_shown(client), follow=True)
+
+    assert response.status_code == 200
+    assert "Your profile has been saved." in response.content.decode(), response.context[
+        "form"
+    ].errors
+    if verified:
+        user.doctor_profile.refresh_from_db()
+        assert user.doctor_profile.verified_at == verified

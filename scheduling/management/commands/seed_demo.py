@@ -13,7 +13,7 @@ from decimal import Decimal
 from itertools import islice
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -90,6 +90,15 @@ CHAMBERS = [
     "City Hospital",
     "Health Care Clinic",
 ]
+# Every account has a mobile number, as the profile form requires one: the documented
+# logins these (never 01712345678, the example the forms show), generated people 013
+# followed by their user id, so that no two accounts share one.
+DEMO_MOBILES = {
+    "admin@appion.test": "+8801911000001",
+    "doctor@appion.test": "+8801911000002",
+    "newdoctor@appion.test": "+8801911000003",
+    "patient@appion.test": "+8801911000004",
+}
 NULL = "\\N"  # NULL in COPY's text format
 # The status path that leads to each final status: every step is recorded as an event.
 HISTORY = {
@@ -177,6 +186,7 @@ class Command(BaseCommand):
         self.admin = self._login(
             "admin@appion.test",
             full_name="Appion Administrator",
+            mobile=DEMO_MOBILES["admin@appion.test"],
             role=User.Role.ADMIN,
             is_staff=True,
             is_superuser=True,
@@ -191,7 +201,11 @@ class Command(BaseCommand):
         ):
             thana = self._thana(thana_name)
             user = self._login(
-                email, full_name=name, role=User.Role.DOCTOR, mobile=None, thana=thana
+                email,
+                full_name=name,
+                role=User.Role.DOCTOR,
+                mobile=DEMO_MOBILES[email],
+                thana=thana,
             )
             profile, _created = DoctorProfile.objects.update_or_create(
                 user=user,
@@ -215,7 +229,7 @@ class Command(BaseCommand):
             "patient@appion.test",
             full_name="Rahim Uddin",
             role=User.Role.PATIENT,
-            mobile="+8801712345678",
+            mobile=DEMO_MOBILES["patient@appion.test"],
             thana=self._thana("Mohammadpur"),
         )
         PatientProfile.objects.get_or_create(
@@ -228,20 +242,22 @@ class Command(BaseCommand):
 
     def _new_users(self, count, role, prefix):
         """Insert `count` users named like `prefix`N@appion.test, numbered on from the ones
-        made by earlier runs, each in a random thana. Returns (id, thana) pairs."""
+        made by earlier runs, each in a random thana and with the mobile number made of
+        their id (_mobile). Returns (id, thana) pairs."""
         start = User.objects.filter(email__startswith=prefix).count()
         ids = self._reserve_ids(User, count)
         title = "Dr. " if role == User.Role.DOCTOR else ""
         thanas = [self._thana() for _n in range(count)]
         self._insert(
             User,
-            ["id", "email", "full_name", "role", "password", "thana_id", "district_id"]
-            + ["division_id", "created_at"],
+            ["id", "email", "full_name", "mobile", "role", "password", "thana_id"]
+            + ["district_id", "division_id", "created_at"],
             (
                 (
                     pk,
                     f"{prefix}{n}@appion.test",
                     title + self._name(),
+                    _mobile(pk),
                     role,
                     self.password_hash,
                     thana.pk if thana else None,
@@ -652,6 +668,14 @@ class _Writer:
             return self.write_batch(rows)
         finally:
             connection.close()
+
+
+def _mobile(user_id):
+    """A valid Bangladeshi mobile number that no other seeded account has: 013 and the
+    user's id in eight digits (the documented logins' numbers are in the 019 block)."""
+    if not 0 < user_id < 10**8:
+        raise CommandError(f"User id {user_id} does not fit in a demo mobile number.")
+    return f"+88013{user_id:08d}"
 
 
 def _chunks(items, size):
