@@ -249,6 +249,10 @@ class DoctorProfileForm(DoctorFieldsForm):
 
 
 class EmailChangeForm(forms.Form):
+    """The new login email and the current password. The password is checked first:
+    only with the right one does the form say anything about the new address, so that a
+    session left open cannot be used to find out which addresses have accounts."""
+
     email = forms.EmailField(label=_("New email address"), max_length=254)
     current_password = forms.CharField(
         label=_("Current password"),
@@ -261,20 +265,31 @@ class EmailChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if email == self.user.email.lower():
-            raise ValidationError(_("This is already your email address."), code="same")
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise ValidationError(
-                _("Another account already uses this email address."), code="email_taken"
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
         if not self.user.check_password(password):
             raise ValidationError(_("Your current password is not correct."), code="wrong")
         return password
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if not email or "current_password" not in cleaned:
+            return cleaned
+        if email == self.user.email.lower():
+            self.add_error(
+                "email", ValidationError(_("This is already your email address."), code="same")
+            )
+        elif User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+            self.add_error(
+                "email",
+                ValidationError(
+                    _("Another account already uses this email address."), code="email_taken"
+                ),
+            )
+        return cleaned
 
 
 class LoginForm(AuthenticationForm):
