@@ -15,7 +15,7 @@ from accounts.forms import (
     PatientRegistrationForm,
 )
 from accounts.models import PatientProfile, User
-from appion.ratelimits import limit_posts
+from appion.ratelimits import limit_password_checks, limit_posts
 
 BACKEND = "accounts.backends.EmailBackend"
 
@@ -90,6 +90,7 @@ def profile(request):
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_password_checks
 def change_email(request):
     form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():

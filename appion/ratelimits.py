@@ -1,4 +1,5 @@
-"""Abuse limits on the forms that create accounts, send emails or hold a doctor's time.
+"""Abuse limits on the forms that create accounts, send emails, hold a doctor's time or
+check a password.
 
 A form posted too often from one address (or account, or email) gets a 429 page that says
 when to try again, and nothing is written. Counts live in the default cache: with several
@@ -41,6 +42,22 @@ def limit_posts(*, group, key, rate_setting):
         return limited
 
     return decorator
+
+
+def limit_password_checks(view):
+    """Count the POSTs to a form that checks the current password (email change, password
+    change, the admin's password change) per account and per address, all such forms
+    together, so that a session left open cannot be used to guess the password or to find
+    out which emails have accounts. Goes inside the login check: only accounts count."""
+    per_account = limit_posts(
+        group="password-check-account",
+        key="user",
+        rate_setting="APPION_RATE_PASSWORD_CHECK_ACCOUNT",
+    )
+    per_address = limit_posts(
+        group="password-check", key="ip", rate_setting="APPION_RATE_PASSWORD_CHECK"
+    )
+    return per_address(per_account(view))
 
 
 def too_many_requests(request, *, seconds):

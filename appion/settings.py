@@ -255,6 +255,9 @@ APPION_RATE_PASSWORD_RESET = env.str("APPION_RATE_PASSWORD_RESET", default="10/h
 APPION_RATE_PASSWORD_RESET_EMAIL = env.str("APPION_RATE_PASSWORD_RESET_EMAIL", default="3/h")
 APPION_RATE_BOOKING = env.str("APPION_RATE_BOOKING", default="60/h")
 APPION_RATE_BOOKING_ACCOUNT = env.str("APPION_RATE_BOOKING_ACCOUNT", default="20/h")
+# Every form that checks the current password (email and password change) counts together.
+APPION_RATE_PASSWORD_CHECK = env.str("APPION_RATE_PASSWORD_CHECK", default="30/h")
+APPION_RATE_PASSWORD_CHECK_ACCOUNT = env.str("APPION_RATE_PASSWORD_CHECK_ACCOUNT", default="10/h")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The client's address is REMOTE_ADDR unless a reverse proxy is trusted to pass it in a
 # header it sets itself: then name that header's META key, e.g. HTTP_X_REAL_IP. Never name
