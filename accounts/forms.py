@@ -251,7 +251,8 @@ class DoctorProfileForm(DoctorFieldsForm):
 class EmailChangeForm(forms.Form):
     """The new login email and the current password. The password is checked first:
     only with the right one does the form say anything about the new address, so that a
-    session left open cannot be used to find out which addresses have accounts."""
+    session left open cannot be used to find out which addresses have accounts (whether
+    another account has it is the service's check, made only for a valid form)."""
 
     email = forms.EmailField(label=_("New email address"), max_length=254)
     current_password = forms.CharField(
@@ -276,18 +277,9 @@ class EmailChangeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         email = cleaned.get("email")
-        if not email or "current_password" not in cleaned:
-            return cleaned
-        if email == self.user.email.lower():
+        if email and "current_password" in cleaned and email == self.user.email.lower():
             self.add_error(
                 "email", ValidationError(_("This is already your email address."), code="same")
-            )
-        elif User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            self.add_error(
-                "email",
-                ValidationError(
-                    _("Another account already uses this email address."), code="email_taken"
-                ),
             )
         return cleaned
 

@@ -41,6 +41,11 @@ urlpatterns = [
     # Doctor registration also sets the chamber hours, so it lives in scheduling.
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.change_email, name="change_email"),
+    path(
+        "profile/email/confirm/<str:token>/",
+        views.change_email_confirm,
+        name="change_email_confirm",
+    ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path(
         "password/change/",

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -92,24 +92,48 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 @limit_password_checks
 def change_email(request):
+    """Ask for a new login email: it changes when the link sent there is followed."""
     form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        previous = request.user.email
+        email = form.cleaned_data["email"]
         try:
-            services.change_email(user=request.user, email=form.cleaned_data["email"])
+            services.request_email_change(
+                user=request.user, email=email, base_url=request.build_absolute_uri("/")
+            )
         except services.AccountError as error:
             form.add_error(error.field, error.message)
         else:
-            update_session_auth_hash(request, request.user)
-            audit.record(
-                audit.Action.EMAIL_CHANGE,
-                user=request.user,
-                request=request,
-                detail={"previous_email": previous},
+            messages.success(
+                request,
+                _(
+                    "We have sent a link to %(email)s. Your email address changes when you "
+                    "follow it; until then, keep logging in with %(current)s."
+                )
+                % {"email": email, "current": request.user.email},
             )
-            messages.success(request, _("Your email address has been changed."))
             return redirect("accounts:profile")
     return render(request, "accounts/email_change.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_email_confirm(request, token):
+    """The page the emailed link opens: it shows the change and makes it on POST, for
+    the account that asked, once. A link that is broken, expired, spent or for another
+    account says so and changes nothing."""
+    try:
+        if request.method == "POST":
+            user = services.confirm_email_change(user=request.user, token=token)
+            messages.success(
+                request,
+                _("Your email address has been changed. From now on, log in with %(email)s.")
+                % {"email": user.email},
+            )
+            return redirect("accounts:profile")
+        new_email = services.email_change_link(user=request.user, token=token)
+    except services.AccountError as error:
+        return render(request, "accounts/email_change_confirm.html", {"error": error.message})
+    return render(request, "accounts/email_change_confirm.html", {"new_email": new_email})
 
 
 @login_required

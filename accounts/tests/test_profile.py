@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, DoctorProfileFactory, PatientFactory
+from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from locations.tests.factories import ThanaFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,38 +94,3 @@ def test_changing_the_licence_number_clears_verification(client):
     profile.refresh_from_db()
     assert profile.licence_number == "B-99999"
     assert not profile.is_verified
-
-
-def test_email_change_needs_the_current_password(client):
-    user = PatientFactory(email="old@example.com")
-    client.force_login(user)
-
-    wrong = client.post(
-        "/accounts/profile/email/", {"email": "new@example.com", "current_password": "x"}
-    )
-    assert "current_password" in wrong.context["form"].errors
-    user.refresh_from_db()
-    assert user.email == "old@example.com"
-
-    right = client.post(
-        "/accounts/profile/email/",
-        {"email": "New@Example.com", "current_password": DEFAULT_PASSWORD},
-    )
-    assert right.status_code == 302
-    user.refresh_from_db()
-    assert user.email == "new@example.com"
-
-
-def test_email_change_to_a_taken_address_is_refused(client):
-    PatientFactory(email="taken@example.com")
-    user = PatientFactory(email="old@example.com")
-    client.force_login(user)
-
-    response = client.post(
-        "/accounts/profile/email/",
-        {"email": "TAKEN@example.com", "current_password": DEFAULT_PASSWORD},
-    )
-
-    assert "email" in response.context["form"].errors
-    user.refresh_from_db()
-    assert user.email == "old@example.com"
