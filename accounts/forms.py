@@ -15,6 +15,10 @@ from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from accounts.photos import process_photo
 from locations.forms import LocationFieldsMixin
 
+MOBILE_UNAVAILABLE = _(
+    "This mobile number cannot be used for your account. Check it or enter another."
+)
+
 
 class MobileField(forms.CharField):
     """A Bangladeshi mobile number in any usual spelling, cleaned to +8801XXXXXXXXX."""
@@ -83,6 +87,10 @@ class UserFieldsForm(LocationFieldsMixin, forms.Form):
         return name
 
     def clean_mobile(self):
+        """A number another account has is refused in words that name no account. The
+        refusal still tells that the number is registered somewhere, which its owner
+        needs to know; what keeps the numbers of the whole country from being tried is
+        the limit on the posts that change a number (accounts.views.profile)."""
         mobile = self.cleaned_data["mobile"]
         if not mobile:
             return mobile
@@ -90,10 +98,7 @@ class UserFieldsForm(LocationFieldsMixin, forms.Form):
         if self.user is not None:
             taken = taken.exclude(pk=self.user.pk)
         if taken.exists():
-            raise ValidationError(
-                _("This mobile number is already registered with another account."),
-                code="mobile_taken",
-            )
+            raise ValidationError(MOBILE_UNAVAILABLE, code="mobile_taken")
         return mobile
 
 

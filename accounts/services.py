@@ -41,6 +41,10 @@ class AccountError(Exception):
 
 
 LICENCE_TAKEN = gettext_lazy("A doctor with this licence number is already registered.")
+# Names no account; as in accounts.forms, where the form finds the number taken.
+MOBILE_UNAVAILABLE = gettext_lazy(
+    "This mobile number cannot be used for your account. Check it or enter another."
+)
 
 
 @contextmanager
@@ -118,9 +122,7 @@ def update_profile(*, user, data):
     for name, value in _pick(data, USER_FIELDS).items():
         setattr(user, name, value)
     _replace_photo(user, data.get("photo"))
-    with _refused_if_taken(
-        _("This mobile number is already registered with another account."), field="mobile"
-    ):
+    with _refused_if_taken(MOBILE_UNAVAILABLE, field="mobile"):
         user.save()
 
     if user.role == User.Role.PATIENT:

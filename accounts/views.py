@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,6 +15,7 @@ from accounts.forms import (
     PatientProfileForm,
     PatientRegistrationForm,
 )
+from accounts.mobile import normalize_mobile
 from accounts.models import PatientProfile, User
 from appion.ratelimits import limit_password_checks, limit_posts
 
@@ -64,8 +66,33 @@ def _profile_initial(user):
     return initial
 
 
+def changes_mobile(request):
+    """Whether a profile post asks for a mobile number other than the account's: only
+    such a post can learn whether another account has a number."""
+    try:
+        return normalize_mobile(request.POST.get("mobile", "")) != request.user.mobile
+    except ValidationError:
+        return False  # refused as malformed before anyone's number is looked at
+
+
+# Each save can carry a 5 MB photo to decode; each change of the mobile number can say
+# whether another account has the number. Both are limited per account and per address:
+# a prober with one account tries 5 numbers an hour (20 from one address, however many
+# accounts), never the whole numbering plan. The address limits are higher, since mobile
+# networks put many patients behind one address.
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_posts(group="profile", key="ip", rate_setting="APPION_RATE_PROFILE")
+@limit_posts(group="profile-account", key="user", rate_setting="APPION_RATE_PROFILE_ACCOUNT")
+@limit_posts(
+    group="mobile-change", key="ip", rate_setting="APPION_RATE_MOBILE_CHANGE", when=changes_mobile
+)
+@limit_posts(
+    group="mobile-change-account",
+    key="user",
+    rate_setting="APPION_RATE_MOBILE_CHANGE_ACCOUNT",
+    when=changes_mobile,
+)
 def profile(request):
     user = request.user
     form_class = DoctorProfileForm if user.role == User.Role.DOCTOR else PatientProfileForm

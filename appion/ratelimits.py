@@ -20,13 +20,16 @@ def email_entered(group, request):
     return request.POST.get("email", "").strip().lower()
 
 
-def limit_posts(*, group, key, rate_setting):
+def limit_posts(*, group, key, rate_setting, when=None):
     """Count the POSTs to the view by `key` ("ip", "user_or_ip" or a function) in
-    `group`; past the rate named by `rate_setting`, answer 429 instead of running it."""
+    `group` (only those for which `when(request)` is true, if given); past the rate named
+    by `rate_setting`, answer 429 instead of running it."""
 
     def decorator(view):
         @wraps(view)
         def limited(request, *args, **kwargs):
+            if when is not None and request.method == "POST" and not when(request):
+                return view(request, *args, **kwargs)
             usage = get_usage(
                 request,
                 group=group,

@@ -258,6 +258,11 @@ APPION_RATE_BOOKING_ACCOUNT = env.str("APPION_RATE_BOOKING_ACCOUNT", default="20
 # Every form that checks the current password (email and password change) counts together.
 APPION_RATE_PASSWORD_CHECK = env.str("APPION_RATE_PASSWORD_CHECK", default="30/h")
 APPION_RATE_PASSWORD_CHECK_ACCOUNT = env.str("APPION_RATE_PASSWORD_CHECK_ACCOUNT", default="10/h")
+APPION_RATE_PROFILE = env.str("APPION_RATE_PROFILE", default="60/h")
+APPION_RATE_PROFILE_ACCOUNT = env.str("APPION_RATE_PROFILE_ACCOUNT", default="20/h")
+# Profile saves that change the mobile number: each may say whether another account has it.
+APPION_RATE_MOBILE_CHANGE = env.str("APPION_RATE_MOBILE_CHANGE", default="20/h")
+APPION_RATE_MOBILE_CHANGE_ACCOUNT = env.str("APPION_RATE_MOBILE_CHANGE_ACCOUNT", default="5/h")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The client's address is REMOTE_ADDR unless a reverse proxy is trusted to pass it in a
 # header it sets itself: then name that header's META key, e.g. HTTP_X_REAL_IP. Never name

@@ -104,3 +104,94 @@ def test_reading_the_forms_is_not_counted(settings):
         assert client.get(EMAIL_URL).status_code == 200
         assert client.get(PASSWORD_URL).status_code == 200
     assert guess_password(client, DEFAULT_PASSWORD).status_code == 302
+
+
+PROFILE_URL = "/accounts/profile/"
+
+
+def save_profile(client, user, **changes):
+    data = {"full_name": user.full_name, "mobile": user.mobile, **changes}
+    return client.post(PROFILE_URL, data)
+
+
+def test_profile_saves_are_limited_per_account():
+    user = PatientFactory(full_name="Rahim Uddin")
+    client = logged_in(user)
+    for n in range(20):
+        assert save_profile(client, user, full_name=f"Rahim Uddin {n}").status_code == 302
+
+    assert_refused(save_profile(logged_in(user, ELSEWHERE), user, full_name="Someone Else"))
+    user.refresh_from_db()
+    assert user.full_name == "Rahim Uddin 19"
+
+    neighbour = PatientFactory()
+    assert save_profile(logged_in(neighbour), neighbour, full_name="Karima").status_code == 302
+
+
+def test_profile_saves_are_limited_per_address(settings):
+    settings.APPION_RATE_PROFILE = "2/h"
+    for _ in range(2):
+        user = PatientFactory()
+        assert save_profile(logged_in(user), user).status_code == 302
+
+    newcomer = PatientFactory(full_name="Rahim Uddin")
+    assert_refused(save_profile(logged_in(newcomer), newcomer, full_name="Someone Else"))
+    newcomer.refresh_from_db()
+    assert newcomer.full_name == "Rahim Uddin"
+    assert save_profile(logged_in(newcomer, ELSEWHERE), newcomer).status_code == 302
+
+
+def test_a_taken_mobile_gets_a_message_that_names_no_account():
+    other = PatientFactory(mobile="+8801812345678", full_name="Karima Begum")
+    user = PatientFactory()
+    mobile = user.mobile
+
+    response = save_profile(logged_in(user), user, mobile="01812-345678")
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["mobile"]
+    assert error == "This mobile number cannot be used for your account. Check it or enter another."
+    page = response.content.decode()
+    assert other.full_name not in page and other.email not in page
+    assert "another account" not in page and "already registered" not in page
+    user.refresh_from_db()
+    assert user.mobile == mobile
+
+
+def test_mobile_changes_are_limited_per_account():
+    PatientFactory(mobile="+8801812345678")
+    user = PatientFactory(full_name="Rahim Uddin")
+    client = logged_in(user)
+    mobile = user.mobile
+    answers = [
+        save_profile(client, user, mobile=f"0181234567{n}").status_code for n in range(8, 0, -1)
+    ]
+
+    # Five tries of another number; then not even a free one is looked at.
+    assert answers[:5] == [200, 302, 302, 302, 302]
+    assert answers[5:] == [429, 429, 429]
+    user.refresh_from_db()
+    assert user.mobile == "+8801812345674"
+
+    # Saving the rest of the profile with the same number still works.
+    assert save_profile(client, user, full_name="Rahim Uddin Ahmed").status_code == 302
+    user.refresh_from_db()
+    assert (user.full_name, user.mobile) == ("Rahim Uddin Ahmed", "+8801812345674")
+    assert mobile != user.mobile
+
+
+def test_mobile_changes_are_limited_per_address(settings):
+    settings.APPION_RATE_MOBILE_CHANGE = "2/h"
+    for n in range(2):
+        user = PatientFactory()
+        assert save_profile(logged_in(user), user, mobile=f"0161234567{n}").status_code == 302
+
+    newcomer = PatientFactory()
+    mobile = newcomer.mobile
+    assert_refused(save_profile(logged_in(newcomer), newcomer, mobile="01612345679"))
+    newcomer.refresh_from_db()
+    assert newcomer.mobile == mobile
+    assert save_profile(logged_in(newcomer), newcomer).status_code == 302
+    assert save_profile(logged_in(newcomer, ELSEWHERE), newcomer, mobile="01612345679").url == (
+        PROFILE_URL
+    )
