@@ -75,11 +75,6 @@ def changes_mobile(request):
         return False  # refused as malformed before anyone's number is looked at
 
 
-# Each save can carry a 5 MB photo to decode; each change of the mobile number can say
-# whether another account has the number. Both are limited per account and per address:
-# a prober with one account tries 5 numbers an hour (20 from one address, however many
-# accounts), never the whole numbering plan. The address limits are higher, since mobile
-# networks put many patients behind one address.
 @login_required
 @require_http_methods(["GET", "POST"])
 @limit_posts(group="profile", key="ip", rate_setting="APPION_RATE_PROFILE")
@@ -94,6 +89,13 @@ def changes_mobile(request):
     when=changes_mobile,
 )
 def profile(request):
+    """The user's own profile. Saves are limited per account and per address: each can
+    carry a 5 MB photo to decode. Saves that change the mobile number are limited more
+    tightly, since each can learn whether another account has a number (the form's
+    refusal names no account but cannot hide that the number is taken, which its owner
+    needs to know): a prober gets 5 numbers an hour per account and 20 per address,
+    however many accounts, never the numbering plan. The address limits are the higher
+    ones because mobile networks put many patients behind one address."""
     user = request.user
     form_class = DoctorProfileForm if user.role == User.Role.DOCTOR else PatientProfileForm
     posted = request.method == "POST"
