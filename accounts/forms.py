@@ -15,6 +15,10 @@ from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from accounts.photos import process_photo
 from locations.forms import LocationFieldsMixin
 
+MOBILE_UNAVAILABLE = _(
+    "This mobile number cannot be used for your account. Check it or enter another."
+)
+
 
 class MobileField(forms.CharField):
     """A Bangladeshi mobile number in any usual spelling, cleaned to +8801XXXXXXXXX."""
@@ -83,6 +87,10 @@ class UserFieldsForm(LocationFieldsMixin, forms.Form):
         return name
 
     def clean_mobile(self):
+        """A number another account has is refused in words that name no account. The
+        refusal still tells that the number is registered somewhere, which its owner
+        needs to know; what keeps the numbers of the whole country from being tried is
+        the limit on the posts that change a number (accounts.views.profile)."""
         mobile = self.cleaned_data["mobile"]
         if not mobile:
             return mobile
@@ -90,10 +98,7 @@ class UserFieldsForm(LocationFieldsMixin, forms.Form):
         if self.user is not None:
             taken = taken.exclude(pk=self.user.pk)
         if taken.exists():
-            raise ValidationError(
-                _("This mobile number is already registered with another account."),
-                code="mobile_taken",
-            )
+            raise ValidationError(MOBILE_UNAVAILABLE, code="mobile_taken")
         return mobile
 
 
@@ -249,6 +254,11 @@ class DoctorProfileForm(DoctorFieldsForm):
 
 
 class EmailChangeForm(forms.Form):
+    """The new login email and the current password. The password is checked first:
+    only with the right one does the form say anything about the new address, so that a
+    session left open cannot be used to find out which addresses have accounts (whether
+    another account has it is the service's check, made only for a valid form)."""
+
     email = forms.EmailField(label=_("New email address"), max_length=254)
     current_password = forms.CharField(
         label=_("Current password"),
@@ -261,20 +271,22 @@ class EmailChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if email == self.user.email.lower():
-            raise ValidationError(_("This is already your email address."), code="same")
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise ValidationError(
-                _("Another account already uses this email address."), code="email_taken"
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
         if not self.user.check_password(password):
             raise ValidationError(_("Your current password is not correct."), code="wrong")
         return password
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and "current_password" in cleaned and email == self.user.email.lower():
+            self.add_error(
+                "email", ValidationError(_("This is already your email address."), code="same")
+            )
+        return cleaned
 
 
 class LoginForm(AuthenticationForm):

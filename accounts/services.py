@@ -1,13 +1,20 @@
 """Writes on accounts: registration, profile edits, email change. Each runs in one
-transaction; a replaced photo file is removed only after the transaction commits."""
+transaction; a replaced photo file is removed, and emails are sent, only after the
+transaction commits."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import verification
+from accounts import audit, verification
+from accounts.emails import account_email
+from accounts.emails import send as send_email
 from accounts.models import DoctorProfile, PatientProfile, User
 
 USER_FIELDS = ("full_name", "mobile", "division", "district", "thana")
@@ -34,6 +41,10 @@ class AccountError(Exception):
 
 
 LICENCE_TAKEN = gettext_lazy("A doctor with this licence number is already registered.")
+# Names no account; as in accounts.forms, where the form finds the number taken.
+MOBILE_UNAVAILABLE = gettext_lazy(
+    "This mobile number cannot be used for your account. Check it or enter another."
+)
 
 
 @contextmanager
@@ -114,9 +125,7 @@ def update_profile(*, user, data):
     for name, value in _pick(data, USER_FIELDS).items():
         setattr(user, name, value)
     _replace_photo(user, data.get("photo"))
-    with _refused_if_taken(
-        _("This mobile number is already registered with another account."), field="mobile"
-    ):
+    with _refused_if_taken(MOBILE_UNAVAILABLE, field="mobile"):
         user.save()
 
     if user.role == User.Role.PATIENT:
@@ -137,10 +146,128 @@ def update_profile(*, user, data):
     return user
 
 
+# An email change is a signed link to the new address (django.core.signing). The link
+# names the account and the new address, and carries a digest of the account's present
+# email and password instead of the email itself: it reveals no other address to whoever
+# reads it, and dies once either changes (the change it makes, another change first, or a
+# new password set by an owner who did not ask for it).
+EMAIL_CHANGE_SALT = "accounts.email-change"
+EMAIL_CHANGE_LINK_HOURS = 24
+
+EMAIL_TAKEN = gettext_lazy("Another account already uses this email address.")
+LINK_BROKEN = gettext_lazy(
+    "This link is not valid. Check that you opened the whole link from the email, or ask "
+    "for a new one."
+)
+LINK_EXPIRED = gettext_lazy("This link has expired. Please ask for a new one.")
+LINK_SPENT = gettext_lazy(
+    "This link has already been used or is no longer valid. Please ask for a new one."
+)
+LINK_OTHER_ACCOUNT = gettext_lazy(
+    "This link was sent for another account. Log in with the account that asked for the change."
+)
+ADDRESS_UNAVAILABLE = gettext_lazy(
+    "This email address can no longer be used for your account. Nothing was changed."
+)
+
+
+def _account_state(user):
+    return salted_hmac(EMAIL_CHANGE_SALT, f"{user.email.lower()}\n{user.password}").hexdigest()
+
+
+def _email_taken(email, *, by_other_than):
+    return User.objects.filter(email__iexact=email).exclude(pk=by_other_than.pk).exists()
+
+
+def _link(base_url, name, *args):
+    return base_url.rstrip("/") + reverse(name, args=args)
+
+
 @transaction.atomic
-def change_email(*, user, email):
-    """Change the login email (the form has checked the current password)."""
-    user.email = email.strip().lower()
-    with _refused_if_taken(_("Another account already uses this email address."), field="email"):
+def request_email_change(*, user, email, base_url):
+    """Ask to change the user's login email to `email` (the form has checked the current
+    password): after commit, a link that makes the change goes to `email` and a notice
+    to the present address; nothing changes now. `base_url` is the site's address that
+    the links start with. Raises AccountError when another account uses `email`."""
+    email = email.strip().lower()
+    if _email_taken(email, by_other_than=user):
+        raise AccountError(str(EMAIL_TAKEN), field="email")
+    token = email_change_token(user=user, email=email)
+    confirm = account_email(
+        user,
+        to=email,
+        subject=gettext_lazy("Confirm your new email address for Appion"),
+        template="email_change_confirm",
+        link=_link(base_url, "accounts:change_email_confirm", token),
+        hours=EMAIL_CHANGE_LINK_HOURS,
+    )
+    notice = account_email(
+        user,
+        to=user.email,
+        subject=gettext_lazy("A change of your Appion email address was requested"),
+        template="email_change_requested",
+        new_email=email,
+        password_reset_link=_link(base_url, "accounts:password_reset"),
+    )
+
+    def send():
+        send_email(confirm)
+        send_email(notice)
+
+    transaction.on_commit(send)
+
+
+def email_change_token(*, user, email) -> str:
+    """The signed token of a link that moves `user`'s account to `email` (unchecked)."""
+    return signing.dumps(
+        {"user": user.pk, "email": email, "state": _account_state(user)}, salt=EMAIL_CHANGE_SALT
+    )
+
+
+def email_change_link(*, user, token):
+    """The new address that the link `token` would give `user`'s account. Raises
+    AccountError, saying why, when the link is not ours, is older than
+    EMAIL_CHANGE_LINK_HOURS, is for another account or is spent (the account's email or
+    password has changed since it was sent)."""
+    try:
+        claim = signing.loads(
+            token, salt=EMAIL_CHANGE_SALT, max_age=timedelta(hours=EMAIL_CHANGE_LINK_HOURS)
+        )
+    except signing.SignatureExpired:
+        raise AccountError(str(LINK_EXPIRED)) from None
+    except signing.BadSignature:
+        raise AccountError(str(LINK_BROKEN)) from None
+    if not isinstance(claim, dict) or not isinstance(claim.get("email"), str):
+        raise AccountError(str(LINK_BROKEN))
+    if claim.get("user") != user.pk:
+        raise AccountError(str(LINK_OTHER_ACCOUNT))
+    if not constant_time_compare(str(claim.get("state")), _account_state(user)):
+        raise AccountError(str(LINK_SPENT))
+    return claim["email"]
+
+
+@transaction.atomic
+def confirm_email_change(*, user, token):
+    """Make the change that the emailed link `token` asks for: at most once, and only while
+    the link is valid (see email_change_link). Records it in the audit log and, after
+    commit, tells the previous address. Raises AccountError with a message, changing
+    nothing, when the link is not valid or another account has the address by now."""
+    # Locked, so that two posts of one link cannot both pass the check.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    email = email_change_link(user=user, token=token)
+    if _email_taken(email, by_other_than=user):
+        raise AccountError(str(ADDRESS_UNAVAILABLE))
+    previous = user.email
+    user.email = email
+    with _refused_if_taken(ADDRESS_UNAVAILABLE, field=None):
         user.save(update_fields=["email", "updated_at"])
+    audit.record(audit.Action.EMAIL_CHANGE, user=user, detail={"previous_email": previous})
+    notice = account_email(
+        user,
+        to=previous,
+        subject=gettext_lazy("Your Appion email address has been changed"),
+        template="email_changed",
+        new_email=email,
+    )
+    transaction.on_commit(lambda: send_email(notice))
     return user

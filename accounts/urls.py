@@ -1,9 +1,10 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import path, reverse_lazy
 
 from accounts import views
 from accounts.forms import LoginForm
-from appion.ratelimits import email_entered, limit_posts
+from appion.ratelimits import email_entered, limit_password_checks, limit_posts
 
 # Each reset sends an email: limit them per address and per inbox.
 password_reset = limit_posts(
@@ -40,12 +41,21 @@ urlpatterns = [
     # Doctor registration also sets the chamber hours, so it lives in scheduling.
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.change_email, name="change_email"),
+    path(
+        "profile/email/confirm/<str:token>/",
+        views.change_email_confirm,
+        name="change_email_confirm",
+    ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path(
         "password/change/",
-        views.PasswordChangeView.as_view(
-            template_name="accounts/password_change_form.html",
-            success_url=reverse_lazy("accounts:password_change_done"),
+        login_required(
+            limit_password_checks(
+                views.PasswordChangeView.as_view(
+                    template_name="accounts/password_change_form.html",
+                    success_url=reverse_lazy("accounts:password_change_done"),
+                )
+            )
         ),
         name="password_change",
     ),

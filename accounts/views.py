@@ -1,7 +1,8 @@
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,8 +15,9 @@ from accounts.forms import (
     PatientProfileForm,
     PatientRegistrationForm,
 )
+from accounts.mobile import normalize_mobile
 from accounts.models import PatientProfile, User
-from appion.ratelimits import limit_posts
+from appion.ratelimits import limit_password_checks, limit_posts
 
 BACKEND = "accounts.backends.EmailBackend"
 
@@ -64,9 +66,36 @@ def _profile_initial(user):
     return initial
 
 
+def changes_mobile(request):
+    """Whether a profile post asks for a mobile number other than the account's: only
+    such a post can learn whether another account has a number."""
+    try:
+        return normalize_mobile(request.POST.get("mobile", "")) != request.user.mobile
+    except ValidationError:
+        return False  # refused as malformed before anyone's number is looked at
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_posts(group="profile", key="ip", rate_setting="APPION_RATE_PROFILE")
+@limit_posts(group="profile-account", key="user", rate_setting="APPION_RATE_PROFILE_ACCOUNT")
+@limit_posts(
+    group="mobile-change", key="ip", rate_setting="APPION_RATE_MOBILE_CHANGE", when=changes_mobile
+)
+@limit_posts(
+    group="mobile-change-account",
+    key="user",
+    rate_setting="APPION_RATE_MOBILE_CHANGE_ACCOUNT",
+    when=changes_mobile,
+)
 def profile(request):
+    """The user's own profile. Saves are limited per account and per address: each can
+    carry a 5 MB photo to decode. Saves that change the mobile number are limited more
+    tightly, since each can learn whether another account has a number (the form's
+    refusal names no account but cannot hide that the number is taken, which its owner
+    needs to know): a prober gets 5 numbers an hour per account and 20 per address,
+    however many accounts, never the numbering plan. The address limits are the higher
+    ones because mobile networks put many patients behind one address."""
     user = request.user
     form_class = DoctorProfileForm if user.role == User.Role.DOCTOR else PatientProfileForm
     posted = request.method == "POST"
@@ -100,25 +129,50 @@ def profile(request):
 @sensitive_post_parameters()
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_password_checks
 def change_email(request):
+    """Ask for a new login email: it changes when the link sent there is followed."""
     form = EmailChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        previous = request.user.email
+        email = form.cleaned_data["email"]
         try:
-            services.change_email(user=request.user, email=form.cleaned_data["email"])
+            services.request_email_change(
+                user=request.user, email=email, base_url=request.build_absolute_uri("/")
+            )
         except services.AccountError as error:
             form.add_error(error.field, error.message)
         else:
-            update_session_auth_hash(request, request.user)
-            audit.record(
-                audit.Action.EMAIL_CHANGE,
-                user=request.user,
-                request=request,
-                detail={"previous_email": previous},
+            messages.success(
+                request,
+                _(
+                    "We have sent a link to %(email)s. Your email address changes when you "
+                    "follow it; until then, keep logging in with %(current)s."
+                )
+                % {"email": email, "current": request.user.email},
             )
-            messages.success(request, _("Your email address has been changed."))
             return redirect("accounts:profile")
     return render(request, "accounts/email_change.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_email_confirm(request, token):
+    """The page the emailed link opens: it shows the change and makes it on POST, for
+    the account that asked, once. A link that is broken, expired, spent or for another
+    account says so and changes nothing."""
+    try:
+        if request.method == "POST":
+            user = services.confirm_email_change(user=request.user, token=token)
+            messages.success(
+                request,
+                _("Your email address has been changed. From now on, log in with %(email)s.")
+                % {"email": user.email},
+            )
+            return redirect("accounts:profile")
+        new_email = services.email_change_link(user=request.user, token=token)
+    except services.AccountError as error:
+        return render(request, "accounts/email_change_confirm.html", {"error": error.message})
+    return render(request, "accounts/email_change_confirm.html", {"new_email": new_email})
 
 
 @login_required

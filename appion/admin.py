@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from accounts.audit import AuditedAdmin
+from appion.ratelimits import limit_password_checks
 
 
 class AppionAdminSite(admin.AdminSite):
@@ -19,3 +20,9 @@ class AppionAdminSite(admin.AdminSite):
                 {"__module__": admin_class.__module__},
             )
         super().register(model_or_iterable, admin_class, **options)
+
+    def password_change(self, request, extra_context=None):
+        """Django's, counted with the other current-password checks (the admin site has
+        already checked that the user is logged in as staff)."""
+        change = super().password_change
+        return limit_password_checks(lambda request: change(request, extra_context))(request)

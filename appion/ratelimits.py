@@ -1,4 +1,5 @@
-"""Abuse limits on the forms that create accounts, send emails or hold a doctor's time.
+"""Abuse limits on the forms that create accounts, send emails, hold a doctor's time or
+check a password.
 
 A form posted too often from one address (or account, or email) gets a 429 page that says
 when to try again, and nothing is written. Counts live in the default cache: with several
@@ -19,13 +20,16 @@ def email_entered(group, request):
     return request.POST.get("email", "").strip().lower()
 
 
-def limit_posts(*, group, key, rate_setting):
+def limit_posts(*, group, key, rate_setting, when=None):
     """Count the POSTs to the view by `key` ("ip", "user_or_ip" or a function) in
-    `group`; past the rate named by `rate_setting`, answer 429 instead of running it."""
+    `group` (only those for which `when(request)` is true, if given); past the rate named
+    by `rate_setting`, answer 429 instead of running it."""
 
     def decorator(view):
         @wraps(view)
         def limited(request, *args, **kwargs):
+            if when is not None and request.method == "POST" and not when(request):
+                return view(request, *args, **kwargs)
             usage = get_usage(
                 request,
                 group=group,
@@ -41,6 +45,22 @@ def limit_posts(*, group, key, rate_setting):
         return limited
 
     return decorator
+
+
+def limit_password_checks(view):
+    """Count the POSTs to a form that checks the current password (email change, password
+    change, the admin's password change) per account and per address, all such forms
+    together, so that a session left open cannot be used to guess the password or to find
+    out which emails have accounts. Goes inside the login check: only accounts count."""
+    per_account = limit_posts(
+        group="password-check-account",
+        key="user",
+        rate_setting="APPION_RATE_PASSWORD_CHECK_ACCOUNT",
+    )
+    per_address = limit_posts(
+        group="password-check", key="ip", rate_setting="APPION_RATE_PASSWORD_CHECK"
+    )
+    return per_address(per_account(view))
 
 
 def too_many_requests(request, *, seconds):

@@ -139,13 +139,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.PasswordCharacterValidator"},
 ]
 
-# django-axes: 5 failures for one account from one address lock it for 15 minutes.
+# django-axes: 5 failures for one account from one address lock it for 15 minutes; the
+# handler adds a lock of an address across accounts (APPION_RATE_LOGIN_FAILURES) and the
+# lockout page is a 429 with Retry-After (accounts/lockout.py).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HANDLER = "accounts.lockout.AppionAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -278,6 +281,17 @@ APPION_RATE_PASSWORD_RESET = env.str("APPION_RATE_PASSWORD_RESET", default="10/h
 APPION_RATE_PASSWORD_RESET_EMAIL = env.str("APPION_RATE_PASSWORD_RESET_EMAIL", default="3/h")
 APPION_RATE_BOOKING = env.str("APPION_RATE_BOOKING", default="60/h")
 APPION_RATE_BOOKING_ACCOUNT = env.str("APPION_RATE_BOOKING_ACCOUNT", default="20/h")
+# Every form that checks the current password (email and password change) counts together.
+APPION_RATE_PASSWORD_CHECK = env.str("APPION_RATE_PASSWORD_CHECK", default="30/h")
+APPION_RATE_PASSWORD_CHECK_ACCOUNT = env.str("APPION_RATE_PASSWORD_CHECK_ACCOUNT", default="10/h")
+APPION_RATE_PROFILE = env.str("APPION_RATE_PROFILE", default="60/h")
+APPION_RATE_PROFILE_ACCOUNT = env.str("APPION_RATE_PROFILE_ACCOUNT", default="20/h")
+# Profile saves that change the mobile number: each may say whether another account has it.
+APPION_RATE_MOBILE_CHANGE = env.str("APPION_RATE_MOBILE_CHANGE", default="20/h")
+APPION_RATE_MOBILE_CHANGE_ACCOUNT = env.str("APPION_RATE_MOBILE_CHANGE_ACCOUNT", default="5/h")
+# Failed logins from one address, whatever the accounts (password spraying); past it every
+# login from the address is refused until the window ends.
+APPION_RATE_LOGIN_FAILURES = env.str("APPION_RATE_LOGIN_FAILURES", default="30/h")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The client's address is REMOTE_ADDR unless a reverse proxy is trusted to pass it in a
 # header it sets itself: then name that header's META key, e.g. HTTP_X_REAL_IP. Never name

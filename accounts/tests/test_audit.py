@@ -131,16 +131,23 @@ def test_password_reset_request_and_reset_are_recorded(client):
     assert (reset.user, reset.email) == (user, "rahim@example.com")
 
 
-def test_email_change_is_recorded_with_the_previous_address(client):
+def test_email_change_is_recorded_with_the_previous_address_when_it_takes_effect(
+    client, django_capture_on_commit_callbacks
+):
     user = PatientFactory(email="old@example.com")
     client.force_login(user)
-    client.post(
-        "/accounts/profile/email/",
-        {"email": "new@example.com", "current_password": DEFAULT_PASSWORD},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/profile/email/",
+            {"email": "new@example.com", "current_password": DEFAULT_PASSWORD},
+        )
+    assert entries(Action.EMAIL_CHANGE) == []
+
+    [link] = re.findall(r"/accounts/profile/email/confirm/[^/\s]+/", mail.outbox[0].body)
+    client.post(link, REMOTE_ADDR=ADDRESS)
 
     [entry] = entries(Action.EMAIL_CHANGE)
-    assert (entry.user, entry.email) == (user, "new@example.com")
+    assert (entry.user, entry.email, entry.ip_address) == (user, "new@example.com", ADDRESS)
     assert entry.detail == {"previous_email": "old@example.com"}
 
 

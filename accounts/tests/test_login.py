@@ -1,9 +1,14 @@
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AuditEntry
 from accounts.tests.factories import (
     DEFAULT_PASSWORD,
     DoctorProfileFactory,
@@ -158,3 +163,100 @@ def test_failures_under_an_overlong_name_still_lock_it_out(client):
         client.post("/admin/login/", {"username": name, "password": "x"})
 
     assert client.post("/admin/login/", {"username": name, "password": "x"}).status_code == 429
+
+
+HOME = "10.1.1.1"
+ELSEWHERE = "10.2.2.2"
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Dhaka"))
+
+
+def log_in(address, email, password, url=LOGIN_URL, language="en"):
+    client = Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE=language)
+    response = client.post(url, {"username": email, "password": password})
+    response.logged_in = "_auth_user_id" in client.session
+    return response
+
+
+def test_the_account_lockout_is_a_429_that_says_when_to_come_back():
+    user = PatientFactory()
+    with time_machine.travel(NOW, tick=False) as traveller:
+        for _attempt in range(5):
+            last = log_in(HOME, user.email, "wrong")
+        assert last.status_code == 429
+        assert last["Retry-After"] == "900"
+
+        traveller.shift(timedelta(minutes=4))
+        response = log_in(HOME, user.email, DEFAULT_PASSWORD)
+        assert response.status_code == 429
+        # Every attempt while locked starts the 15 minutes again (AXES_RESET_COOL_OFF_...).
+        assert response["Retry-After"] == "900"
+        assert "Please try again in 15 minutes." in response.content.decode()
+        assert not response.logged_in
+
+        assert log_in(ELSEWHERE, user.email, DEFAULT_PASSWORD).logged_in
+        traveller.shift(timedelta(minutes=15, seconds=1))
+        assert log_in(HOME, user.email, DEFAULT_PASSWORD).logged_in
+
+
+def test_spraying_many_accounts_from_one_address_is_locked():
+    users = PatientFactory.create_batch(50)
+
+    answers = [log_in(HOME, users[n % 50].email, "Password1!").status_code for n in range(80)]
+
+    assert answers == [200] * 29 + [429] * 51
+    response = log_in(HOME, users[0].email, DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert not response.logged_in
+    assert 0 < int(response["Retry-After"]) <= 3600
+    page = response.content.decode()
+    assert "Too many failed logins have come from your network" in page
+    assert "Please try again in" in page
+    assert users[0].email not in page
+    locked_out = AuditEntry.objects.filter(action="login_failed", detail__locked_out=True)
+    assert locked_out.count() == 52
+
+    # No account is locked by it: each can still log in from another address.
+    for user in users[:3]:
+        assert log_in(ELSEWHERE, user.email, DEFAULT_PASSWORD).logged_in
+
+
+def test_spraying_the_admin_login_counts_too(settings):
+    settings.APPION_RATE_LOGIN_FAILURES = "3/h"
+    staff = StaffFactory()
+    for n in range(2):
+        log_in(HOME, f"nobody{n}@example.com", "x", url="/admin/login/")
+    log_in(HOME, "nobody@example.com", "x")
+
+    response = log_in(HOME, staff.email, DEFAULT_PASSWORD, url="/admin/login/")
+    assert response.status_code == 429
+    assert not response.logged_in
+    assert log_in(ELSEWHERE, staff.email, DEFAULT_PASSWORD, url="/admin/login/").logged_in
+
+
+def test_the_address_lock_ends_with_its_hour(settings):
+    settings.APPION_RATE_LOGIN_FAILURES = "2/h"
+    user = PatientFactory()
+    with time_machine.travel(NOW, tick=False) as traveller:
+        log_in(HOME, "a@example.com", "x")
+        locked = log_in(HOME, "b@example.com", "x")
+        assert locked.status_code == 429
+
+        traveller.shift(timedelta(seconds=int(locked["Retry-After"]) + 1))
+        assert log_in(HOME, user.email, DEFAULT_PASSWORD).logged_in
+
+
+def test_the_lockout_page_is_in_bengali_for_bengali_readers(settings):
+    settings.APPION_RATE_LOGIN_FAILURES = "1/h"
+    response = log_in(HOME, "a@example.com", "x", language="bn")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert '<html lang="bn"' in response.content.decode()
+    assert "Please try again in" not in response.content.decode()
+
+
+def test_failed_logins_under_the_address_limit_lock_nothing(settings):
+    user = PatientFactory()
+    for n in range(29):
+        log_in(HOME, f"nobody{n}@example.com", "x")
+    assert log_in(HOME, user.email, DEFAULT_PASSWORD).logged_in

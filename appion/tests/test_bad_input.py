@@ -35,6 +35,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts import services
 from accounts.forms import (
     DoctorProfileForm,
     EmailChangeForm,
@@ -308,6 +309,11 @@ PROFILE_FORM = tuple(
 REPORT_PARAMS = ("range", "start_date", "end_date", "format", "page")
 
 
+def _email_change_confirm(world):
+    token = services.email_change_token(user=world.patient, email="moved@example.com")
+    return f"/accounts/profile/email/confirm/{token}/"
+
+
 def _reset_confirm(world):
     return f"/accounts/password/reset/{world.reset_uid}/{world.reset_token}/"
 
@@ -337,6 +343,7 @@ ENDPOINTS = [
         lambda w: "/accounts/profile/email/",
         post=form_fields(EmailChangeForm, user=User(email="x@example.com")),
     ),
+    Endpoint("accounts:change_email_confirm", _email_change_confirm, post=()),
     Endpoint("accounts:dashboard", lambda w: "/accounts/dashboard/"),
     Endpoint(
         "accounts:password_change",
