@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -361,7 +361,11 @@ def time_off(request):
         if affected:
             messages.warning(
                 request,
-                _("%(count)s booked appointments fall on these days. Review them below.")
+                ngettext(
+                    "%(count)s booked appointment falls on these days. Review it below.",
+                    "%(count)s booked appointments fall on these days. Review them below.",
+                    affected,
+                )
                 % {"count": local_digits(affected)},
             )
             return redirect("scheduling:time_off_detail", time_off_id=leave.pk)
@@ -387,7 +391,12 @@ def time_off_detail(request, time_off_id):
             count = services.cancel_for_time_off(time_off=leave, by=request.user, message=message)
             messages.success(
                 request,
-                _("%(count)s appointments were cancelled.") % {"count": local_digits(count)},
+                ngettext(
+                    "%(count)s appointment was cancelled.",
+                    "%(count)s appointments were cancelled.",
+                    count,
+                )
+                % {"count": local_digits(count)},
             )
             return redirect("scheduling:time_off")
     return render(
