@@ -295,12 +295,9 @@ def book(request, doctor_id):
     start = _parse_start(raw_start)
     slot = selectors.find_free_slot(doctor, start) if start else None
     if slot is None:
-        taken = start is not None and selectors.slot_is_taken(doctor, start)
         messages.error(
             request,
-            services.SLOT_TAKEN
-            if taken
-            else _("That time is not a free slot any more. Please pick another."),
+            services.slot_refusal(doctor=doctor, start=start) if start else services.NOT_A_SLOT,
         )
         day = timezone.localtime(start).date().isoformat() if start else ""
         url = reverse("scheduling:doctor", args=[doctor.pk])
