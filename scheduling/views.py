@@ -464,15 +464,17 @@ def appointment_detail(request, appointment_id):
     notes_form = None
     if is_doctor and services.notes_editable(appointment, now=now):
         notes_form = VisitNotesForm(instance=notes, prefix="notes")
-    history = None
+    earlier = later = None
     if is_doctor or user.is_staff:
         # The patient's visits with this doctor only: never another doctor's notes.
-        history = (
+        others = (
             Appointment.objects.filter(patient=appointment.patient, doctor=appointment.doctor)
             .exclude(pk=appointment.pk)
             .select_related("visit_notes")
-            .order_by("-start")[:20]
         )
+        before = Q(start__lt=appointment.start) | Q(start=appointment.start, pk__lt=appointment.pk)
+        earlier = others.filter(before).order_by("-start", "-pk")[:20]
+        later = others.exclude(before).order_by("start", "pk")[:20]
     return render(
         request,
         "scheduling/appointment_detail.html",
@@ -484,7 +486,8 @@ def appointment_detail(request, appointment_id):
             "can": can,
             "can_reschedule": can["cancel"] and user.pk == appointment.patient_id,
             "is_doctor": is_doctor,
-            "history": history,
+            "earlier": earlier,
+            "later": later,
             "decline_form": DeclineForm(prefix="decline"),
         },
     )
