@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -46,6 +46,17 @@ from scheduling.models import WEEK_ORDER, Appointment, ChamberHours, TimeOff, Vi
 PAGE_SIZE = 20
 AGENDA_REACH_DAYS = 10 * 366
 SORTS = ("next", "fee", "experience")
+# The directory's filters as its search form labels them, for the note that names the
+# ones it could not understand.
+FILTER_LABELS = {
+    "specialization": gettext_lazy("Specialization"),
+    "division": gettext_lazy("Division"),
+    "district": gettext_lazy("District"),
+    "thana": gettext_lazy("Thana / upazila"),
+    "max_fee": gettext_lazy("Maximum fee (৳)"),
+    "date": gettext_lazy("Available on"),
+    "sort": gettext_lazy("Sort"),
+}
 
 
 # Error reports (and the debug page) never show what was posted: passwords,
@@ -158,6 +169,7 @@ def directory(request):
             "day": day,
             "sort": sort,
             "ignored": ignored,
+            "ignored_labels": [FILTER_LABELS[name] for name in ignored],
             "query": query.urlencode(),
             "query_without_sort": without_sort.urlencode(),
             "selected_location": _selected_location(filters),
