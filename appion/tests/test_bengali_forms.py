@@ -470,7 +470,7 @@ def test_every_form_speaks_bengali_empty_and_with_errors(client, clinic, who, ur
         client = _client_for(client, clinic, who)
         address = _url(client, clinic, url(clinic))
         english = {}
-        for posted in requests:
+        for n, posted in enumerate(requests):
             if posted is None:
                 response = client.get(address, follow=True)
             else:
@@ -480,7 +480,9 @@ def test_every_form_speaks_bengali_empty_and_with_errors(client, clinic, who, ur
             assert 'lang="bn"' in page
             found = english_in_form_area(page)
             if found:
-                english["GET" if posted is None else f"POST {sorted(posted)}"] = found
+                english[
+                    f"request {n}: " + ("GET" if posted is None else f"POST {sorted(posted)}")
+                ] = found
         assert not english, english
 
 
