@@ -5,6 +5,7 @@ from datetime import time
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from scheduling.selectors import business_hours
 
@@ -65,7 +66,11 @@ def check_ranges(ranges, slot_minutes: int) -> None:
             )
         elif _minutes(end) - _minutes(start) < slot_minutes:
             errors.append(
-                _("%(range)s is shorter than one slot (%(minutes)s minutes).")
+                ngettext(
+                    "%(range)s is shorter than one slot (%(minutes)s minute).",
+                    "%(range)s is shorter than one slot (%(minutes)s minutes).",
+                    slot_minutes,
+                )
                 % {"range": format_range(start, end), "minutes": slot_minutes}
             )
     if errors:

@@ -220,6 +220,21 @@ def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:
     return None
 
 
+def is_slot_start(doctor, start: datetime) -> bool:
+    """Whether `start` begins one of the doctor's slots: on the slot grid of that
+    weekday's chamber hours (inside the business hours), on a day no later than the
+    booking window reaches. Bookings, leave, the minimum notice and the passing of time
+    do not count, so False means the time never was one of the doctor's slots."""
+    schedule = settings_for(doctor)
+    local = timezone.localtime(start)
+    day = local.date()
+    if day > bookable_dates(schedule)[1]:
+        return False
+    hours = ChamberHours.objects.filter(doctor=doctor, weekday=day.weekday())
+    grid = day_grid(hours.values_list("start", "end"), day, schedule.slot_minutes)
+    return any(slot.start == local for slot in grid)
+
+
 def slot_is_taken(doctor, start: datetime) -> bool:
     """Whether an appointment that holds its slot begins at `start`: then a refusal says
     the slot was just taken rather than that the time is not a slot. Only a start inside

@@ -24,6 +24,7 @@ from scheduling.models import (
 from scheduling.selectors import (
     bump_slots_version,
     find_free_slot,
+    is_slot_start,
     listed_doctors,
     next_free_slots,
     settings_for,
@@ -43,6 +44,20 @@ class BookingError(Exception):
 
 
 SLOT_TAKEN = gettext_lazy("This slot was just taken — please pick another.")
+NOT_A_SLOT = gettext_lazy("This time is not one of the doctor's slots. Please pick another.")
+NO_LONGER_FREE = gettext_lazy("That time is not a free slot any more. Please pick another.")
+
+
+def slot_refusal(*, doctor, start: datetime):
+    """Why `start`, which is not a free slot of `doctor`, cannot be booked: another
+    booking holds it (SLOT_TAKEN), it never was one of the doctor's slots (NOT_A_SLOT), or
+    it no longer is free: past, inside the minimum notice, on leave, or overlapped by a
+    booking after the slot length changed (NO_LONGER_FREE)."""
+    if slot_is_taken(doctor, start):
+        return SLOT_TAKEN
+    if not is_slot_start(doctor, start):
+        return NOT_A_SLOT
+    return NO_LONGER_FREE
 
 
 def book_appointment(
@@ -72,13 +87,7 @@ def book_appointment(
         with transaction.atomic():
             slot = find_free_slot(doctor, start, now=now)
             if slot is None:
-                taken = slot_is_taken(doctor, start)
-                raise BookingError(
-                    SLOT_TAKEN
-                    if taken
-                    else _("This time is not a free slot of the doctor. Please pick another."),
-                    slot_taken=True,
-                )
+                raise BookingError(slot_refusal(doctor=doctor, start=start), slot_taken=True)
             clash = Appointment.objects.filter(
                 patient=patient,
                 status__in=Appointment.ACTIVE_STATUSES,

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -46,6 +46,17 @@ from scheduling.models import WEEK_ORDER, Appointment, ChamberHours, TimeOff, Vi
 PAGE_SIZE = 20
 AGENDA_REACH_DAYS = 10 * 366
 SORTS = ("next", "fee", "experience")
+# The directory's filters as its search form labels them, for the note that names the
+# ones it could not understand.
+FILTER_LABELS = {
+    "specialization": gettext_lazy("Specialization"),
+    "division": gettext_lazy("Division"),
+    "district": gettext_lazy("District"),
+    "thana": gettext_lazy("Thana / upazila"),
+    "max_fee": gettext_lazy("Maximum fee (৳)"),
+    "date": gettext_lazy("Available on"),
+    "sort": gettext_lazy("Sort"),
+}
 
 
 # Error reports (and the debug page) never show what was posted: passwords,
@@ -158,6 +169,7 @@ def directory(request):
             "day": day,
             "sort": sort,
             "ignored": ignored,
+            "ignored_labels": [FILTER_LABELS[name] for name in ignored],
             "query": query.urlencode(),
             "query_without_sort": without_sort.urlencode(),
             "selected_location": _selected_location(filters),
@@ -295,12 +307,9 @@ def book(request, doctor_id):
     start = _parse_start(raw_start)
     slot = selectors.find_free_slot(doctor, start) if start else None
     if slot is None:
-        taken = start is not None and selectors.slot_is_taken(doctor, start)
         messages.error(
             request,
-            services.SLOT_TAKEN
-            if taken
-            else _("That time is not a free slot any more. Please pick another."),
+            services.slot_refusal(doctor=doctor, start=start) if start else services.NOT_A_SLOT,
         )
         day = timezone.localtime(start).date().isoformat() if start else ""
         url = reverse("scheduling:doctor", args=[doctor.pk])
@@ -361,7 +370,11 @@ def time_off(request):
         if affected:
             messages.warning(
                 request,
-                _("%(count)s booked appointments fall on these days. Review them below.")
+                ngettext(
+                    "%(count)s booked appointment falls on these days. Review it below.",
+                    "%(count)s booked appointments fall on these days. Review them below.",
+                    affected,
+                )
                 % {"count": local_digits(affected)},
             )
             return redirect("scheduling:time_off_detail", time_off_id=leave.pk)
@@ -387,7 +400,12 @@ def time_off_detail(request, time_off_id):
             count = services.cancel_for_time_off(time_off=leave, by=request.user, message=message)
             messages.success(
                 request,
-                _("%(count)s appointments were cancelled.") % {"count": local_digits(count)},
+                ngettext(
+                    "%(count)s appointment was cancelled.",
+                    "%(count)s appointments were cancelled.",
+                    count,
+                )
+                % {"count": local_digits(count)},
             )
             return redirect("scheduling:time_off")
     return render(
@@ -458,15 +476,17 @@ def appointment_detail(request, appointment_id):
     notes_form = None
     if is_doctor and services.notes_editable(appointment, now=now):
         notes_form = VisitNotesForm(instance=notes, prefix="notes")
-    history = None
+    earlier = later = None
     if is_doctor or user.is_staff:
         # The patient's visits with this doctor only: never another doctor's notes.
-        history = (
+        others = (
             Appointment.objects.filter(patient=appointment.patient, doctor=appointment.doctor)
             .exclude(pk=appointment.pk)
             .select_related("visit_notes")
-            .order_by("-start")[:20]
         )
+        before = Q(start__lt=appointment.start) | Q(start=appointment.start, pk__lt=appointment.pk)
+        earlier = others.filter(before).order_by("-start", "-pk")[:20]
+        later = others.exclude(before).order_by("start", "pk")[:20]
     return render(
         request,
         "scheduling/appointment_detail.html",
@@ -478,7 +498,8 @@ def appointment_detail(request, appointment_id):
             "can": can,
             "can_reschedule": can["cancel"] and user.pk == appointment.patient_id,
             "is_doctor": is_doctor,
-            "history": history,
+            "earlier": earlier,
+            "later": later,
             "decline_form": DeclineForm(prefix="decline"),
         },
     )

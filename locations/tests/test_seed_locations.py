@@ -1,10 +1,13 @@
 import json
+from importlib import import_module
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from accounts.tests.factories import PatientFactory
 from locations.management.commands import seed_locations
 from locations.models import District, Division, Thana
 
@@ -133,3 +136,30 @@ def test_unknown_district_in_the_data_file_stops_the_load(tmp_path, monkeypatch)
         seed()
 
     assert not Division.objects.exists()
+
+
+def test_names_the_package_glues_together_are_spelled_with_their_space():
+    seed()
+    sadar_south = Thana.objects.get(district__name="Comilla", name="Sadar South")
+    assert sadar_south.name_bn == "সদর দক্ষিণ"
+    assert not Thana.objects.filter(name="Sadarsouth").exists()
+
+
+def test_a_database_seeded_with_the_glued_name_is_corrected_in_place():
+    """Databases seeded before the correction hold "Sadarsouth", which users and
+    chambers may point at: the migration renames that row, and seeding again finds it."""
+    seed()
+    thana = Thana.objects.get(name="Sadar South")
+    Thana.objects.filter(pk=thana.pk).update(name="Sadarsouth")  # as the old seed left it
+    patient = PatientFactory(thana=thana)
+
+    fix_spellings = import_module("locations.migrations.0002_thana_spellings").fix_spellings
+    fix_spellings(django_apps, None)
+    fix_spellings(django_apps, None)  # a second run changes nothing
+
+    thana.refresh_from_db()
+    assert thana.name == "Sadar South"
+    patient.refresh_from_db()
+    assert patient.thana_id == thana.pk
+    assert "Upazilas: 0 created, 0 updated" in seed()
+    assert Thana.objects.filter(name_bn="সদর দক্ষিণ").count() == 1

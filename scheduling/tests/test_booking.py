@@ -1,8 +1,11 @@
-from datetime import datetime, time, timedelta
+import html
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -83,21 +86,78 @@ def test_later_fee_change_does_not_rewrite_the_booking(client, doctor, patient):
     assert Appointment.objects.get().fee == Decimal("700")
 
 
+DHAKA = ZoneInfo("Asia/Dhaka")
+# A Tuesday, 10:00 in Dhaka: today's 11:00 slot is inside the two hours' notice.
+FROZEN = datetime(2026, 3, 10, 10, 0, tzinfo=DHAKA)
+NOT_A_SLOT = "This time is not one of the doctor's slots. Please pick another."
+NO_LONGER_FREE = "That time is not a free slot any more. Please pick another."
+
+
+def dhaka(day, hour, minute=0):
+    return datetime(2026, 3, day, hour, minute, tzinfo=DHAKA)
+
+
 @pytest.mark.parametrize(
-    "start",
+    ("start", "wording"),
     [
-        pytest.param(lambda: at(9, 30), id="not-on-the-grid"),
-        pytest.param(lambda: at(12, 0), id="outside-chamber-hours"),
-        pytest.param(lambda: at(7, 0), id="before-business-hours"),
-        pytest.param(lambda: at(10, day=timezone.localdate() - timedelta(days=1)), id="past"),
-        pytest.param(lambda: at(10, day=timezone.localdate() + timedelta(days=31)), id="beyond"),
-        pytest.param(lambda: timezone.now() + timedelta(minutes=30), id="inside-notice"),
+        pytest.param(dhaka(12, 9, 30), NOT_A_SLOT, id="not-on-the-grid"),
+        pytest.param(dhaka(12, 12), NOT_A_SLOT, id="outside-chamber-hours"),
+        pytest.param(dhaka(12, 7), NOT_A_SLOT, id="before-business-hours"),
+        pytest.param(dhaka(31, 10) + timedelta(days=11), NOT_A_SLOT, id="beyond-the-window"),
+        pytest.param(dhaka(9, 10), NO_LONGER_FREE, id="past"),
+        pytest.param(dhaka(10, 11), NO_LONGER_FREE, id="inside-notice"),
+        pytest.param(dhaka(20, 10), NO_LONGER_FREE, id="on-leave"),
     ],
 )
-def test_a_start_that_is_not_a_free_slot_is_refused(client, doctor, patient, start):
-    response = client.post(book_url(doctor, start()), follow=True)
-    assert "not a free slot" in response.content.decode()
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_start_that_is_not_a_free_slot_is_refused_saying_why(
+    client, doctor, patient, start, wording, method
+):
+    TimeOffFactory(doctor=doctor, start_date=date(2026, 3, 20), end_date=date(2026, 3, 20))
+    with time_machine.travel(FROZEN, tick=False):
+        response = getattr(client, method)(book_url(doctor, start), follow=True)
+    assert wording in html.unescape(response.content.decode())
     assert not Appointment.objects.exists()
+
+
+def test_a_slot_overlapped_after_a_change_of_slot_length_is_no_longer_free(client, doctor, patient):
+    with time_machine.travel(FROZEN, tick=False):
+        AppointmentFactory(doctor=doctor, start=dhaka(12, 10), status="confirmed")
+        doctor.schedule_settings.slot_minutes = 30
+        doctor.schedule_settings.save()
+        response = client.post(book_url(doctor, dhaka(12, 10, 30)), follow=True)
+    assert NO_LONGER_FREE in html.unescape(response.content.decode())
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.parametrize("raw", ["", "tomorrow"])
+def test_a_missing_or_malformed_start_is_not_a_slot(client, doctor, patient, raw):
+    response = client.get(f"/appointments/book/{doctor.pk}/?start={raw}", follow=True)
+    assert NOT_A_SLOT in html.unescape(response.content.decode())
+
+
+def test_the_booking_service_says_when_a_time_never_was_a_slot(doctor):
+    patient = PatientFactory()
+    with time_machine.travel(FROZEN, tick=False):
+        with pytest.raises(services.BookingError) as never:
+            services.book_appointment(patient=patient, doctor=doctor, start=dhaka(12, 9, 30))
+        with pytest.raises(services.BookingError) as gone:
+            services.book_appointment(patient=patient, doctor=doctor, start=dhaka(10, 11))
+    assert str(never.value.message) == NOT_A_SLOT
+    assert str(gone.value.message) == NO_LONGER_FREE
+
+
+def test_rescheduling_to_a_time_that_is_not_a_slot_says_so(client, doctor, patient):
+    with time_machine.travel(FROZEN, tick=False):
+        appointment = AppointmentFactory(doctor=doctor, patient=patient, start=dhaka(12, 10))
+        response = client.post(
+            f"/appointments/{appointment.pk}/reschedule/",
+            {"start": dhaka(12, 10, 15).isoformat()},
+            follow=True,
+        )
+    assert NOT_A_SLOT in html.unescape(response.content.decode())
+    appointment.refresh_from_db()
+    assert appointment.status == "pending"
 
 
 def test_taken_slot_is_refused(client, doctor, patient):

@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -122,6 +124,43 @@ def test_invalid_filters_are_ignored_with_a_note(client, params, ignored):
     if ignored:
         assert ignored in response.context["ignored"]
         assert "were not understood" in response.content.decode()
+
+
+ALL_WRONG = {
+    "specialization": "abc",
+    "division": "-1",
+    "district": "99999999",
+    "thana": "0",
+    "max_fee": "lots",
+    "date": "2026-13-45",
+    "sort": "cheapest",
+}
+
+
+def _note(response):
+    page = html.unescape(response.content.decode())
+    return page.split('<div class="alert alert-warning"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_note_names_the_ignored_filters_by_their_labels(client):
+    note = _note(client.get(URL, ALL_WRONG))
+    for label in (
+        "Specialization",
+        "Division",
+        "District",
+        "Thana / upazila",
+        "Maximum fee (৳)",
+        "Available on",
+        "Sort",
+    ):
+        assert f"“{label}”" in note
+    assert not re.search(r"specialization|division|district|thana|max_fee|date|sort", note)
+
+
+def test_the_note_names_the_ignored_filters_in_bengali(client):
+    note = _note(client.get(URL, {"max_fee": "lots"}, HTTP_ACCEPT_LANGUAGE="bn"))
+    assert "“সর্বোচ্চ ফি (৳)”" in note
+    assert "max_fee" not in note
 
 
 def test_pagination_keeps_the_filters(client):

@@ -1,6 +1,8 @@
+import html
 from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -378,3 +380,42 @@ def test_booking_emails_each_side_in_their_own_language(doctor, django_capture_o
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert "অপেক্ষমাণ" in by_recipient[patient.email].subject
     assert by_recipient[doctor.user.email].subject.startswith("Appointment pending")
+
+
+def _section(page, heading):
+    """The HTML of the card under `heading` on an appointment page ('' when absent)."""
+    if heading not in page:
+        return ""
+    return page.split(heading, 1)[1].split('<div class="card', 1)[0]
+
+
+def test_the_doctor_sees_earlier_visits_and_later_appointments_apart(client, doctor):
+    with time_machine.travel(datetime(2026, 3, 10, 10, tzinfo=TZ), tick=False):
+        patient = PatientFactory()
+        day = datetime(2026, 3, 10, 9, tzinfo=TZ)
+        earlier = AppointmentFactory(
+            doctor=doctor, patient=patient, start=day - timedelta(days=10), status="completed"
+        )
+        current = AppointmentFactory(doctor=doctor, patient=patient, start=day + timedelta(days=2))
+        later = AppointmentFactory(doctor=doctor, patient=patient, start=day + timedelta(days=9))
+        client.force_login(doctor.user)
+
+        page = client.get(f"/portal/appointments/{current.pk}/").content.decode()
+        before = _section(page, "Earlier visits with you")
+        after = _section(page, "Later appointments with you")
+        assert f"/appointments/{earlier.pk}/" in before
+        assert f"/appointments/{later.pk}/" not in before
+        assert f"/appointments/{later.pk}/" in after
+        assert f"/appointments/{earlier.pk}/" not in after
+
+        first = client.get(f"/portal/appointments/{earlier.pk}/").content.decode()
+        assert "first visit with you" in html.unescape(_section(first, "Earlier visits with you"))
+        after = _section(first, "Later appointments with you")
+        links = [f"/appointments/{current.pk}/", f"/appointments/{later.pk}/"]
+        assert all(link in after for link in links)
+        assert after.index(links[0]) < after.index(links[1])  # soonest first
+
+        client.force_login(StaffFactory())
+        page = client.get(f"/appointments/{current.pk}/").content.decode()
+        assert f"/appointments/{earlier.pk}/" in _section(page, "Earlier visits with this doctor")
+        assert f"/appointments/{later.pk}/" in _section(page, "Later appointments with this doctor")

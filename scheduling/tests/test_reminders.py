@@ -36,7 +36,7 @@ def test_sends_one_reminder_with_the_calendar_file():
     patient = PatientFactory(email="rahim@example.com")
     appointment = appointment_in(timedelta(hours=5), doctor=doctor, patient=patient, serial=4)
 
-    assert run() == "Sent 1 reminders."
+    assert run() == "Sent 1 reminder."
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -68,7 +68,7 @@ def test_skips_appointments_that_are_not_due():
     appointment_in(timedelta(hours=3), reminder_sent_at=now - timedelta(hours=1))
     due = appointment_in(timedelta(hours=23))
 
-    assert run() == "Sent 1 reminders."
+    assert run() == "Sent 1 reminder."
 
     assert [message.to for message in mail.outbox] == [[due.patient.email]]
 
@@ -88,12 +88,12 @@ def test_a_second_run_sends_nothing():
 def test_dry_run_sends_and_changes_nothing():
     appointment = appointment_in(timedelta(hours=2))
 
-    assert run("--dry-run") == "Would send 1 reminders."
+    assert run("--dry-run") == "Would send 1 reminder."
 
     assert mail.outbox == []
     appointment.refresh_from_db()
     assert appointment.reminder_sent_at is None
-    assert run() == "Sent 1 reminders."
+    assert run() == "Sent 1 reminder."
 
 
 @pytest.mark.django_db
@@ -144,7 +144,7 @@ def test_a_failed_send_releases_the_claim_and_the_run_completes(monkeypatch, cap
     assert any(record.name == "appion.scheduling" for record in caplog.records)
 
     monkeypatch.undo()
-    assert run() == "Sent 1 reminders."
+    assert run() == "Sent 1 reminder."
 
 
 @pytest.mark.django_db
@@ -160,7 +160,7 @@ def test_one_failure_does_not_stop_the_other_reminders(monkeypatch):
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_one)
 
-    assert run() == "Sent 1 reminders."
+    assert run() == "Sent 1 reminder."
 
     assert [message.to for message in mail.outbox] == [[other.patient.email]]
     failing.refresh_from_db()

@@ -19,11 +19,14 @@ from locations.models import District, Division, Thana
 
 METROPOLITAN_THANAS = Path(__file__).resolve().parents[2] / "data" / "metropolitan_thanas.json"
 
-# The package keeps a few English spellings that are no longer (or never were) official.
+# The package keeps a few English spellings that are no longer (or never were) official,
+# and glues one name together. Databases seeded before a correction here get it from a
+# data migration (locations/migrations/0002_thana_spellings.py renames "Sadarsouth").
 SPELLINGS = {
     "Chattagram": "Chattogram",
     "Barisal": "Barishal",
     "Coxsbazar": "Cox's Bazar",
+    "Sadarsouth": "Sadar South",  # Comilla's সদর দক্ষিণ
 }
 
 

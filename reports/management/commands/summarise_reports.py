@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.models import Max, Min
+from django.utils.translation import ngettext
 
 from reports.summary import local_day, mark_all_dirty, summarise_range
 from scheduling.models import Appointment
@@ -32,4 +33,11 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # fresh statistics after a bulk load
                 cursor.execute("ANALYZE reports_dailyfigure, reports_reportday")
-        self.stdout.write(f"Summarised {days} days in {time.monotonic() - started:.1f} s.")
+        self.stdout.write(
+            ngettext(
+                "Summarised %(count)d day in %(seconds).1f s.",
+                "Summarised %(count)d days in %(seconds).1f s.",
+                days,
+            )
+            % {"count": days, "seconds": time.monotonic() - started}
+        )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from scheduling.services import refresh_next_free
 
@@ -11,4 +12,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = refresh_next_free()
-        self.stdout.write(f"Refreshed the next free slot of {count} doctors.")
+        self.stdout.write(
+            ngettext(
+                "Refreshed the next free slot of %(count)d doctor.",
+                "Refreshed the next free slot of %(count)d doctors.",
+                count,
+            )
+            % {"count": count}
+        )

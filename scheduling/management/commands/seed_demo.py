@@ -157,8 +157,8 @@ class Command(BaseCommand):
         # The directory sorts by each doctor's stored next free slot.
         refresh_next_free()
         self.stdout.write(
-            f"Demo logins ready; {options['doctors']} doctors, {options['patients']} "
-            f"patients and {made} appointments generated{rate}."
+            f"Demo logins ready; generated doctors: {options['doctors']}, patients: "
+            f"{options['patients']}, appointments: {made}{rate}."
         )
 
     def _thana(self, name=None):

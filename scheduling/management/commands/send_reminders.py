@@ -5,6 +5,7 @@ from smtplib import SMTPException
 from django.core.management.base import BaseCommand
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from scheduling.emails import appointment_email
 from scheduling.models import Appointment
@@ -90,7 +91,10 @@ class Command(BaseCommand):
         now = timezone.now()
         if dry_run:
             count = due_reminders(now).count()
-            self.stdout.write(f"Would send {count} reminders.")
+            self.stdout.write(
+                ngettext("Would send %(count)d reminder.", "Would send %(count)d reminders.", count)
+                % {"count": count}
+            )
             return
 
         sent = failed = 0
@@ -115,6 +119,16 @@ class Command(BaseCommand):
                 failed += 1
             else:
                 sent += 1
-        self.stdout.write(f"Sent {sent} reminders.")
+        self.stdout.write(
+            ngettext("Sent %(count)d reminder.", "Sent %(count)d reminders.", sent)
+            % {"count": sent}
+        )
         if failed:
-            self.stderr.write(f"Could not send {failed} reminders; the next run retries them.")
+            self.stderr.write(
+                ngettext(
+                    "Could not send %(count)d reminder; the next run retries it.",
+                    "Could not send %(count)d reminders; the next run retries them.",
+                    failed,
+                )
+                % {"count": failed}
+            )
