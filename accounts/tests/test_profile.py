@@ -2,7 +2,6 @@ import pytest
 
 from accounts.models import DoctorProfile
 from accounts.tests.factories import (
-    DEFAULT_PASSWORD,
     DoctorProfileFactory,
     PatientFactory,
     SpecializationFactory,
@@ -161,38 +160,3 @@ def test_changing_other_details_keeps_verification(client, field, value):
     profile.refresh_from_db()
     assert profile.verified_at == verified_at
     assert profile.verified_by == verifier
-
-
-def test_email_change_needs_the_current_password(client):
-    user = PatientFactory(email="old@example.com")
-    client.force_login(user)
-
-    wrong = client.post(
-        "/accounts/profile/email/", {"email": "new@example.com", "current_password": "x"}
-    )
-    assert "current_password" in wrong.context["form"].errors
-    user.refresh_from_db()
-    assert user.email == "old@example.com"
-
-    right = client.post(
-        "/accounts/profile/email/",
-        {"email": "New@Example.com", "current_password": DEFAULT_PASSWORD},
-    )
-    assert right.status_code == 302
-    user.refresh_from_db()
-    assert user.email == "new@example.com"
-
-
-def test_email_change_to_a_taken_address_is_refused(client):
-    PatientFactory(email="taken@example.com")
-    user = PatientFactory(email="old@example.com")
-    client.force_login(user)
-
-    response = client.post(
-        "/accounts/profile/email/",
-        {"email": "TAKEN@example.com", "current_password": DEFAULT_PASSWORD},
-    )
-
-    assert "email" in response.context["form"].errors
-    user.refresh_from_db()
-    assert user.email == "old@example.com"
