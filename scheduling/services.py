@@ -55,7 +55,10 @@ def book_appointment(
     on leave, within the booking window, not taken); neither the doctor nor the patient
     ends up with two overlapping active appointments, also under concurrent requests (on
     PostgreSQL the exclusion constraints decide a race; on SQLite the IMMEDIATE
-    transaction serialises bookings). The fee is copied from the doctor. The creation is
+    transaction serialises bookings). The serial is the slot's position in the day
+    unless an active appointment of that day holds it (booked before a change of slot
+    length or hours), then the one after the day's highest (selectors.next_serial); the
+    database refuses a repeated one. The fee is copied from the doctor. The creation is
     recorded as the first event and in the audit log; the emails go out after the commit.
     Raises BookingError and writes nothing otherwise."""
     if patient.role != User.Role.PATIENT or not patient.is_active:
