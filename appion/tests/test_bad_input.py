@@ -562,7 +562,11 @@ def powers():
 
 
 def refused(response):
-    """A response that is not a redirect, or a redirect with an error message."""
+    """A response that is not a redirect, or a redirect with an error message. The
+    admin answers a form saved in a popup window with a page that closes it, not a
+    redirect."""
+    if "popup_response_data" in (getattr(response, "context_data", None) or {}):
+        return False
     if response.status_code not in (301, 302, 303, 307, 308):
         return True
     return any(message.level >= ERROR for message in get_messages(response.wsgi_request))

@@ -311,3 +311,27 @@ def test_unknown_appointment_ids_redirect_to_the_list(admin_client):
     for pk in ("999999", "abc", "1%00"):
         response = admin_client.get(f"/admin/scheduling/appointment/{pk}/change/")
         assert response.status_code in (302, 404)
+
+
+def test_an_empty_to_field_parameter_is_no_server_error(admin_client):
+    # Django's admin looks up a field named "" for `?_to_field=`.
+    appointment = booked()
+    before = stored(appointment)
+    url = change_url(appointment)
+    assert admin_client.get(url, {"_to_field": ""}).status_code == 200
+    assert admin_client.get(url, {"_to_field": "", "_popup": "1"}).status_code == 200
+    assert admin_client.post(f"{url}?_to_field=", management()).status_code == 302
+    delete = reverse("admin:scheduling_appointment_delete", args=[appointment.pk])
+    assert admin_client.get(delete, {"_to_field": ""}).status_code == 403
+    assert stored(appointment) == before
+
+
+def test_a_status_change_in_a_popup_window_is_applied(admin_client):
+    appointment = booked()
+    response = admin_client.post(
+        f"{change_url(appointment)}?_popup=1",
+        {"_popup": "1", "to": "confirmed", "reason": "Called", **management()},
+    )
+    assert response.status_code == 200
+    assert "popup_response_data" in response.context_data
+    assert Appointment.objects.get(pk=appointment.pk).status == "confirmed"
