@@ -187,7 +187,12 @@ class Appointment(models.Model):
     # whose serials the unique constraint below compares.
     date = models.DateField(_("date"), editable=False)
     serial = models.PositiveSmallIntegerField(
-        _("serial"), help_text=_("The slot's position in that day's chamber hours; 1 is first.")
+        _("serial"),
+        help_text=_(
+            "The patient's number in the day's queue: the slot's position in that day's "
+            "chamber hours (1 is first), or the one after the day's highest when another "
+            "appointment held that number."
+        ),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

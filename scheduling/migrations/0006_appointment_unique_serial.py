@@ -15,6 +15,18 @@ class Migration(migrations.Migration):
             name="date",
             field=models.DateField(editable=False, verbose_name="date"),
         ),
+        migrations.AlterField(
+            model_name="appointment",
+            name="serial",
+            field=models.PositiveSmallIntegerField(
+                help_text=(
+                    "The patient's number in the day's queue: the slot's position in that "
+                    "day's chamber hours (1 is first), or the one after the day's highest "
+                    "when another appointment held that number."
+                ),
+                verbose_name="serial",
+            ),
+        ),
         migrations.AddConstraint(
             model_name="appointment",
             constraint=models.UniqueConstraint(
