@@ -605,9 +605,11 @@ LOADED_TABLES = ("scheduling_appointment", "scheduling_appointmentevent")
 def _without_secondary_indexes(tables):
     """For a large load on PostgreSQL: drop the tables' secondary b-tree indexes and
     foreign keys, and create them again afterwards — in bulk, which is much faster than
-    maintaining them row by row. Re-adding the foreign keys checks every row. The
-    exclusion constraints stay in place throughout (building them afresh is slower than
-    keeping them), so no overlapping active appointment can be loaded."""
+    maintaining them row by row. Re-adding the foreign keys checks every row, and so
+    does re-creating the partial unique index on serials (a repeated serial fails the
+    load there). The exclusion constraints stay in place throughout (building them
+    afresh is slower than keeping them), so no overlapping active appointment can be
+    loaded."""
     saved = []
     with connection.cursor() as cursor:
         for table in tables:
