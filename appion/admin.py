@@ -6,17 +6,31 @@ from accounts.audit import AuditedAdmin
 from appion.ratelimits import limit_password_checks
 
 
+class EmptyToFieldAdmin:
+    """A ModelAdmin mixin: an empty `_to_field` parameter means the primary key. Django
+    lets `?_to_field=` past its check (the value is falsy) and then looks up a field
+    named "", which answers 500 on every change, delete and popup page."""
+
+    def get_object(self, request, object_id, from_field=None):
+        return super().get_object(request, object_id, from_field or None)
+
+
 class AppionAdminSite(admin.AdminSite):
     """Django's admin site, except that each model admin registered with it also writes
-    the audit log (accounts.audit.AuditedAdmin), including those of Django's own apps and
-    any added later."""
+    the audit log (accounts.audit.AuditedAdmin) and reads an empty `_to_field` as none
+    (EmptyToFieldAdmin), including those of Django's own apps and any added later."""
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, AuditedAdmin):
+        mixins = tuple(
+            mixin
+            for mixin in (AuditedAdmin, EmptyToFieldAdmin)
+            if not issubclass(admin_class, mixin)
+        )
+        if mixins:
             admin_class = type(
                 admin_class.__name__,
-                (AuditedAdmin, admin_class),
+                (*mixins, admin_class),
                 {"__module__": admin_class.__module__},
             )
         super().register(model_or_iterable, admin_class, **options)

@@ -68,7 +68,9 @@ def _summarise_days(first, last):
         days = list(window.select_for_update().values_list("day", flat=True))
         if not days:
             return 0  # another report did them meanwhile
-        window.update(dirty=False)
+        # Only the locked days: another day that a booking marked dirty since the lock
+        # is not recomputed here and must stay dirty (`window` would include it).
+        ReportDay.objects.filter(day__in=days).update(dirty=False)
         DailyFigure.objects.filter(kind__in=DAY_KINDS, day__in=days).delete()
         DailyFigure.objects.bulk_create(_figures(days), batch_size=5000)
         months = {day.replace(day=1) for day in days}
@@ -109,7 +111,8 @@ def _summarise_months(first, last):
         months = sorted(window.select_for_update().values_list("month", flat=True))
         if not months:
             return
-        window.update(dirty=False)
+        # Only the locked months (see _summarise_days).
+        ReportMonth.objects.filter(month__in=months).update(dirty=False)
         DailyFigure.objects.filter(kind=Kind.DOCTOR_MONTH, day__in=months).delete()
         DailyFigure.objects.bulk_create(_doctor_months(months), batch_size=5000)
 

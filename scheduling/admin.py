@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -5,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import DoctorProfileAdmin
 from accounts.models import DoctorProfile
 from appion.csv_download import csv_download
+from scheduling import services
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings, TimeOff
 
 
@@ -48,6 +50,62 @@ class AppointmentEventInline(admin.TabularInline):
         return False
 
 
+class AppointmentStatusForm(forms.ModelForm):
+    """The admin's appointment form: the booking itself is read-only (doctor, patient,
+    times, serial and fee only change through the booking rules, which the admin does
+    not bypass); staff may move the status, with a reason, through
+    services.change_status, the same path as the portal's buttons. `by` is set to the
+    staff user by AppointmentAdmin.get_form."""
+
+    to = forms.ChoiceField(
+        label=_("Change the status to"),
+        required=False,
+        help_text=_(
+            "Recorded in the appointment's history with you as its author; the patient is "
+            "emailed when it is confirmed or cancelled."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        help_text=_("Why staff changed the status; a cancellation's reason is emailed."),
+    )
+    by = None
+
+    class Meta:
+        model = Appointment
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = services.TRANSITIONS.get(self.instance.status, ())
+        self.fields["to"].choices = [("", _("— keep it —"))] + [
+            (status.value, status.label) for status in Appointment.Status if status in moves
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        to, reason = cleaned.get("to"), (cleaned.get("reason") or "").strip()
+        if not to:
+            if reason:
+                self.add_error("to", _("Choose the new status, or leave the reason empty."))
+            return cleaned
+        if not reason:
+            self.add_error("reason", _("Give the reason for the change."))
+            return cleaned
+        # The admin's POST runs in one transaction: the row stays locked from this check
+        # until save_model's change_status, so the status cannot move in between (a
+        # change made since the form was shown is refused here, with its message).
+        current = Appointment.objects.select_for_update().get(pk=self.instance.pk)
+        try:
+            services.check_transition(appointment=current, to=to, by=self.by)
+        except services.BookingError as error:
+            self.add_error("to", error.message)
+        cleaned["reason"] = reason
+        return cleaned
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
     list_display = ["start", "serial", "doctor", "patient", "status", "fee"]
@@ -70,9 +128,30 @@ class AppointmentAdmin(admin.ModelAdmin):
     ]
     # No date_hierarchy: its month links take a DISTINCT over every appointment; the
     # "start" filter gives today, the last 7 days, this month and this year instead.
-    autocomplete_fields = ["doctor", "patient"]
-    # The status moves only through the services, which record the history.
-    readonly_fields = ["status", "serial", "fee", "created_at", "updated_at"]
+    # Nothing of the booking is edited here: doctor, patient and times only change by
+    # booking or rescheduling (which check the slot), the status only through
+    # change_status (which records the history), see AppointmentStatusForm.
+    form = AppointmentStatusForm
+    readonly_fields = [
+        "doctor",
+        "patient",
+        "start",
+        "end",
+        "serial",
+        "status",
+        "fee",
+        "symptoms",
+        "notes",
+        "created_at",
+        "updated_at",
+        "reminder_sent_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["doctor", "patient", "start", "end", "serial", "status", "fee"]}),
+        (_("From the patient"), {"fields": ["symptoms", "notes"]}),
+        (_("Change the status"), {"fields": ["to", "reason"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at", "reminder_sent_at"]}),
+    ]
     inlines = [AppointmentEventInline]
     show_full_result_count = False
     ordering = ["-start"]
@@ -99,6 +178,25 @@ class AppointmentAdmin(admin.ModelAdmin):
             rows,
             "appointments.csv",
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.by = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Apply the status change, if any, through the service; never save the row
+        as posted. The form has checked the move with the row locked."""
+        to = form.cleaned_data.get("to")
+        if to:
+            services.change_status(
+                appointment=obj, to=to, by=request.user, reason=form.cleaned_data["reason"]
+            )
+
+    def has_add_permission(self, request):
+        # Patients book for themselves, through the booking rules (the changelist says
+        # so); an appointment typed in here would skip every one of them.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         # Appointments are never deleted: they are the patients' medical history.

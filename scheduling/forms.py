@@ -14,6 +14,16 @@ TIME_OFF_REACH_DAYS = 2 * 366
 HOURS_HELP = _("Time ranges separated by commas, e.g. 09:00-12:00,14:00-17:00. Empty: closed.")
 
 
+# What a new slot length (or new hours) does to days already booked: the rule of
+# selectors.next_serial, in the doctor's words.
+SLOT_LENGTH_HELP = _(
+    "A new slot length or new hours apply to new bookings only: booked appointments keep "
+    "their times and serial numbers. On a day that already has bookings, a new booking "
+    "gets its slot's position as its serial if no one holds that number, otherwise the "
+    "one after the day's highest."
+)
+
+
 class ScheduleForm(forms.ModelForm):
     """The weekly grid: one field of time ranges per weekday, a quick field that applies
     one set of ranges to chosen weekdays, and the booking rules."""
@@ -55,6 +65,7 @@ class ScheduleForm(forms.ModelForm):
                 widget=forms.TextInput(attrs={"placeholder": _("closed")}),
             )
         self.fields["slot_minutes"].widget.attrs.update({"min": 10, "max": 120, "step": 5})
+        self.fields["slot_minutes"].help_text = SLOT_LENGTH_HELP
 
     def day_fields(self):
         return [self[f"day_{day}"] for day in WEEK_ORDER]

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -146,6 +146,14 @@ class TimeOff(models.Model):
         return f"{self.start_date} – {self.end_date}"
 
 
+def local_date_of(moment) -> date:
+    """The day of `moment` in the site's time zone (Asia/Dhaka), whatever language or
+    time zone the current request has activated. A naive moment is read as local."""
+    if timezone.is_naive(moment):
+        return moment.date()
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -175,8 +183,16 @@ class Appointment(models.Model):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    # The start's day in the site's time zone (Asia/Dhaka), filled by save(): the day
+    # whose serials the unique constraint below compares.
+    date = models.DateField(_("date"), editable=False)
     serial = models.PositiveSmallIntegerField(
-        _("serial"), help_text=_("The slot's position in that day's chamber hours; 1 is first.")
+        _("serial"),
+        help_text=_(
+            "The patient's number in the day's queue: the slot's position in that day's "
+            "chamber hours (1 is first), or the one after the day's highest when another "
+            "appointment held that number."
+        ),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -207,6 +223,17 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(fee__gte=0), name="appointment_fee_not_negative"
             ),
+            # A serial is the patient's number in the day's queue: two active
+            # appointments of a doctor never share one on a day. A cancelled one frees it.
+            models.UniqueConstraint(
+                fields=["doctor", "date", "serial"],
+                # ACTIVE_STATUSES, which Meta cannot see.
+                condition=models.Q(status__in=["pending", "confirmed", "completed"]),
+                name="scheduling_appointment_unique_serial",
+                violation_error_message=_(
+                    "Another appointment of this doctor on this day has this serial."
+                ),
+            ),
         ]
         indexes = [
             # Free slots, the agenda and the doctor's report: a doctor's appointments by time.
@@ -221,6 +248,14 @@ class Appointment(models.Model):
     def __str__(self):
         local = timezone.localtime(self.start)
         return f"{self.doctor} · {local:%Y-%m-%d %H:%M} · #{self.serial}"
+
+    def save(self, *args, **kwargs):
+        # `date` is derived from `start`, here only, so that no write can forget it.
+        self.date = local_date_of(self.start)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "start" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "date"}
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self):

@@ -4,7 +4,7 @@ functions."""
 
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote
 
@@ -28,7 +28,9 @@ from scheduling.models import (
 class Slot:
     start: datetime  # aware, in the site's time zone (Asia/Dhaka)
     end: datetime
-    serial: int  # position in the day's chamber hours, 1 for the first slot
+    # The serial a booking of this slot gets: its position in the day's chamber hours,
+    # 1 for the first slot (see free_slots_for_doctors for days booked on another grid).
+    serial: int
 
     @property
     def local_start(self):
@@ -85,7 +87,11 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     A slot is free when it lies on the doctor's slot grid inside chamber hours and the
     business hours, is not on a day of time off, starts no sooner than the minimum notice
     and no later than the booking window allows, and overlaps no active (pending,
-    confirmed, completed) appointment. Four queries whatever the number of doctors,
+    confirmed, completed) appointment.
+
+    Each slot's serial is the one a booking gets (see next_serial): its position in the
+    day, unless an active appointment booked before a change of slot length or hours
+    holds that number. Four queries whatever the number of doctors,
     days or appointments; three when the doctors came with their settings
     (select_related("schedule_settings"))."""
     now = now or timezone.now()
@@ -132,9 +138,10 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
             leave_days[doctor_id].add(day)
             day += timedelta(days=1)
     taken = defaultdict(list)
+    held = defaultdict(set)  # (doctor id, day): the serials of its active appointments
     window_start = datetime.combine(date_from, time.min, tzinfo=tz)
     window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
-    for doctor_id, start, end in Appointment.objects.filter(
+    for doctor_id, start, end, day, serial in Appointment.objects.filter(
         doctor_id__in=ids,
         status__in=Appointment.ACTIVE_STATUSES,
         # An appointment is at most one slot (≤ 2 hours) long; the lower bound on start
@@ -142,8 +149,9 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
         start__gte=window_start - timedelta(days=1),
         start__lt=window_end,
         end__gt=window_start,
-    ).values_list("doctor_id", "start", "end"):
+    ).values_list("doctor_id", "start", "end", "date", "serial"):
         taken[doctor_id].append((start, end))
+        held[doctor_id, day].add(serial)
 
     result = {}
     for doctor in doctors:
@@ -162,11 +170,28 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
                     for slot in day_grid(weekday_hours, day, schedule.slot_minutes)
                     if slot.start >= earliest and not _overlaps(busy, busy_starts, slot)
                 ]
+                serials = held.get((doctor.pk, day))
+                if serials:
+                    free = [_with_next_serial(slot, serials) for slot in free]
                 if free:
                     by_day[day] = free
             day += timedelta(days=1)
         result[doctor.pk] = by_day
     return result
+
+
+def next_serial(position: int, held) -> int:
+    """The serial of a new booking whose slot is `position`-th in its day, given the
+    serials `held` by the doctor's active appointments that day: the position when
+    nobody holds it, otherwise the one after the day's highest. Serials already booked
+    are never changed, so after a change of slot length or hours a day's serials may
+    leave time order, but never repeat (the database refuses a repeat too)."""
+    return position if position not in held else max(held) + 1
+
+
+def _with_next_serial(slot, held) -> Slot:
+    serial = next_serial(slot.serial, held)
+    return slot if serial == slot.serial else replace(slot, serial=serial)
 
 
 def _overlaps(busy, busy_starts, slot) -> bool:

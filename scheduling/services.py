@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import DoctorProfile, User
 from appion.l10n import local_date, local_digits
 from scheduling.emails import appointment_email
 from scheduling.models import (
@@ -70,8 +70,13 @@ def book_appointment(
     on leave, within the booking window, not taken); neither the doctor nor the patient
     ends up with two overlapping active appointments, also under concurrent requests (on
     PostgreSQL the exclusion constraints decide a race; on SQLite the IMMEDIATE
-    transaction serialises bookings). The fee is copied from the doctor. The creation is
-    recorded as the first event and in the audit log; the emails go out after the commit.
+    transaction serialises bookings). The serial is the slot's position in the day
+    unless an active appointment of that day holds it (booked before a change of slot
+    length or hours), then the one after the day's highest (selectors.next_serial); no
+    two active appointments of the doctor share one on a day, also under concurrent
+    bookings (they wait for each other). The fee is copied from the doctor. The creation
+    is recorded as the first event and in the audit log; the emails go out after the
+    commit.
     Raises BookingError and writes nothing otherwise."""
     if patient.role != User.Role.PATIENT or not patient.is_active:
         raise BookingError(_("Only patients can book appointments."))
@@ -85,6 +90,14 @@ def book_appointment(
 
     try:
         with transaction.atomic():
+            # One booking of a doctor at a time: the serial is read from the day's
+            # bookings (the slot's position, or the one after the day's highest), and
+            # two bookings of one day must not both take the same next number. The
+            # unique constraint would refuse the second; the lock makes it wait and read
+            # the first one's serial instead. (FOR NO KEY UPDATE: the appointments'
+            # foreign keys still check the row. SQLite ignores it: its IMMEDIATE
+            # transactions already serialise bookings.)
+            DoctorProfile.objects.select_for_update(no_key=True).filter(pk=doctor.pk).exists()
             slot = find_free_slot(doctor, start, now=now)
             if slot is None:
                 raise BookingError(slot_refusal(doctor=doctor, start=start), slot_taken=True)

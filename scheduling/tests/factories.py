@@ -1,6 +1,7 @@
 from datetime import time, timedelta
 
 import factory
+from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from scheduling.models import Appointment, ChamberHours, ScheduleSettings, TimeOff
@@ -45,12 +46,20 @@ class TimeOffFactory(factory.django.DjangoModelFactory):
     doctor = factory.SubFactory(DoctorProfileFactory)
 
 
+def _minute_of_day(moment):
+    local = timezone.localtime(moment)
+    return local.hour * 60 + local.minute
+
+
 class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Appointment
 
     doctor = factory.SubFactory(DoctorProfileFactory)
     patient = factory.SubFactory(PatientFactory)
-    serial = 1
+    # Distinct for appointments that start at different minutes of a day, in time order,
+    # so that a doctor's active appointments never share one (the database refuses
+    # that); tests that care about the serial give it.
+    serial = factory.LazyAttribute(lambda a: _minute_of_day(a.start) + 1)
     fee = factory.LazyAttribute(lambda a: a.doctor.consultation_fee)
     end = factory.LazyAttribute(lambda a: a.start + timedelta(hours=1))

@@ -5,9 +5,11 @@ import threading
 from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
+from accounts.models import DoctorProfile
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from scheduling import services
 from scheduling.models import Appointment
@@ -143,3 +145,47 @@ def test_two_patients_reschedule_into_the_same_slot():
         )
         assert active.count() == 1
     assert Appointment.objects.filter(start=START, status="pending").count() == 1
+
+
+def test_bookings_racing_for_the_next_free_serial_all_get_distinct_ones():
+    """After a change of slot length, bookings whose slot position is held get the serial
+    after the day's highest: six patients booking six slots of such a day at once all
+    get one, each a different serial."""
+    tz = timezone.get_default_timezone()
+    day = datetime(2026, 6, 12).date()
+    with time_machine.travel(datetime(2026, 6, 10, 8, tzinfo=tz), tick=False):
+        doctor = open_every_day(DoctorProfileFactory())
+        # On the 60-minute grid the afternoon slots are serials 4, 5 and 6.
+        for hour in (14, 15, 16):
+            services.book_appointment(
+                patient=PatientFactory(),
+                doctor=doctor,
+                start=datetime.combine(day, time(hour), tzinfo=tz),
+                send_emails=False,
+            )
+        services.save_schedule(doctor=doctor, week={}, slot_minutes=30)
+        # On the 30-minute grid 09:00-10:30 are positions 1-3, free; 10:30-11:30 are
+        # positions 4-6, held: those three race for 7, 8 and 9.
+        starts = [
+            datetime.combine(day, time(9), tzinfo=tz) + timedelta(minutes=30 * n) for n in range(6)
+        ]
+        patients = [PatientFactory() for _ in starts]
+
+        outcomes = race(
+            [
+                # Each request reads the doctor, and the new slot length, afresh.
+                lambda p=p, s=s: services.book_appointment(
+                    patient=p,
+                    doctor=DoctorProfile.objects.get(pk=doctor.pk),
+                    start=s,
+                    send_emails=False,
+                )
+                for p, s in zip(patients, starts, strict=True)
+            ]
+        )
+
+    assert outcomes == ["booked"] * 6, outcomes
+    serials = sorted(
+        Appointment.objects.filter(doctor=doctor, start__in=starts).values_list("serial", flat=True)
+    )
+    assert serials == [1, 2, 3, 7, 8, 9]

@@ -1,7 +1,10 @@
+from datetime import datetime
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import DoctorProfile, Specialization, User
 from scheduling.models import ChamberHours
@@ -85,7 +88,29 @@ def test_generated_appointments_obey_the_booking_rules():
         "cancelled",
     }
     assert all(a.fee == a.doctor.consultation_fee for a in appointments)
+    assert all(a.date == timezone.localtime(a.start).date() for a in appointments)
+    assert max(Counter((a.doctor_id, a.date, a.serial) for a in active).values()) == 1
     last_events = {
         e.appointment_id: e.to_status for e in AppointmentEvent.objects.order_by("created_at", "pk")
     }
     assert all(last_events[a.pk] == a.status for a in appointments)
+
+
+def test_seeding_again_after_a_new_slot_length_keeps_serials_distinct():
+    from collections import Counter
+
+    from scheduling.models import Appointment
+    from scheduling.services import save_schedule
+
+    tz = timezone.get_default_timezone()
+    with time_machine.travel(datetime(2026, 6, 10, 8, tzinfo=tz), tick=False):
+        seed(doctors=0, patients=40, appointments=300)
+        doctor = DoctorProfile.objects.get(user__email="doctor@appion.test")
+        minutes = doctor.schedule_settings.slot_minutes
+        save_schedule(doctor=doctor, week={}, slot_minutes=20 if minutes == 30 else 30)
+        seed(doctors=0, patients=0, appointments=300, seed=7)
+
+    active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
+    assert active.count() > 300
+    held = Counter(active.values_list("doctor_id", "date", "serial"))
+    assert max(held.values()) == 1

@@ -22,7 +22,7 @@ from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from locations.models import Thana
 from reports.summary import mark_all_dirty
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
-from scheduling.selectors import day_grid
+from scheduling.selectors import day_grid, next_serial
 from scheduling.services import refresh_next_free
 
 DEMO_PASSWORD = "Appion#2026"
@@ -387,9 +387,10 @@ class Command(BaseCommand):
         to the end of their booking windows, obeying every booking rule: on the slot
         grid of chamber hours, no two active ones overlapping for a doctor (one
         appointment a slot) or for a patient (at most one a day), the fee copied, the
-        serial of the slot. Past ones are completed, no-show or cancelled; future ones
-        pending, confirmed or cancelled. Each gets its creation event. Written in bulk
-        batches, each in its own transaction."""
+        serial of the slot (or the next free one, as a booking gets it). Past ones are
+        completed, no-show or cancelled; future ones pending, confirmed or cancelled.
+        Each gets its creation event. Written in bulk batches, each in its own
+        transaction."""
         if count <= 0:
             return 0
         doctors = list(
@@ -406,6 +407,16 @@ class Command(BaseCommand):
         taken = set(
             Appointment.objects.filter(doctor__in=doctors).values_list("doctor_id", "start")
         )
+        # Appointments from earlier runs may lie on another grid (the doctor changed the
+        # slot length or hours since): new ones must not overlap them, nor repeat the
+        # serial of an active one on its day (see selectors.next_serial). Only such days
+        # are tracked: on the others, each start of the one grid has its own serial.
+        booked, held = {}, {}
+        for doctor_id, day, start, end, serial in Appointment.objects.filter(
+            doctor__in=doctors, status__in=Appointment.ACTIVE_STATUSES
+        ).values_list("doctor_id", "date", "start", "end", "serial"):
+            booked.setdefault((doctor_id, day), []).append((start, end))
+            held.setdefault((doctor_id, day), set()).add(serial)
         tz = timezone.get_default_timezone()
         busy_patient_days = {
             (patient_id, start.astimezone(tz).date())
@@ -453,7 +464,13 @@ class Command(BaseCommand):
                     continue
                 start_time, serial = rnd.choice(grid)
                 start = datetime.combine(day, start_time, tzinfo=tz)
+                end = start + timedelta(minutes=doctor.schedule_settings.slot_minutes)
                 if (doctor.pk, start) in taken:
+                    continue
+                if any(
+                    other_start < end and start < other_end
+                    for other_start, other_end in booked.get((doctor.pk, day), ())
+                ):
                     continue
                 patient_id = rnd.choice(patient_ids)
                 if (patient_id, day) in busy_patient_days:
@@ -467,13 +484,17 @@ class Command(BaseCommand):
                     )
                 else:
                     status = "confirmed" if roll < 0.5 else "pending" if roll < 0.9 else "cancelled"
+                serials = held.get((doctor.pk, day))
+                if serials is not None and status in Appointment.ACTIVE_STATUSES:
+                    serial = next_serial(serial, serials)
+                    serials.add(serial)
                 booked_at = start - timedelta(days=rnd.randint(0, 20), hours=rnd.randint(1, 12))
                 appointments.append(
                     (
                         doctor.pk,
                         patient_id,
                         start,
-                        start + timedelta(minutes=doctor.schedule_settings.slot_minutes),
+                        end,
                         serial,
                         status,
                         doctor.consultation_fee,
@@ -499,7 +520,9 @@ class Command(BaseCommand):
 
     def _write_appointments(self, rows):
         """Insert appointments given as (doctor_id, patient_id, start, end, serial, status,
-        fee, created_at) with their history: COPY on PostgreSQL, bulk_create elsewhere."""
+        fee, created_at) with their history: COPY on PostgreSQL, bulk_create elsewhere.
+        The starts are in the site's time zone, so that start.date() is the `date` that
+        Appointment.save() would fill."""
         if not rows:
             return 0
         if connection.vendor == "postgresql":
@@ -515,11 +538,13 @@ class Command(BaseCommand):
                 # handing psycopg one tuple at a time.
                 with raw.copy(
                     'COPY scheduling_appointment (id, doctor_id, patient_id, start, "end", '
-                    "serial, status, fee, symptoms, notes, created_at, updated_at) FROM STDIN"
+                    "date, serial, status, fee, symptoms, notes, created_at, updated_at) "
+                    "FROM STDIN"
                 ) as copy:
                     copy.write(
                         "".join(
                             f"{pk}\t{d}\t{p}\t{start.isoformat()}\t{end.isoformat()}\t"
+                            f"{start.date().isoformat()}\t"
                             f"{serial}\t{status}\t{fee}\t\t\t{booked.isoformat()}\t"
                             f"{booked.isoformat()}\n"
                             for pk, (d, p, start, end, serial, status, fee, booked) in zip(
@@ -551,6 +576,7 @@ class Command(BaseCommand):
                 patient_id=p,
                 start=start,
                 end=end,
+                date=start.date(),
                 serial=serial,
                 status=status,
                 fee=fee,
@@ -595,9 +621,11 @@ LOADED_TABLES = ("scheduling_appointment", "scheduling_appointmentevent")
 def _without_secondary_indexes(tables):
     """For a large load on PostgreSQL: drop the tables' secondary b-tree indexes and
     foreign keys, and create them again afterwards — in bulk, which is much faster than
-    maintaining them row by row. Re-adding the foreign keys checks every row. The
-    exclusion constraints stay in place throughout (building them afresh is slower than
-    keeping them), so no overlapping active appointment can be loaded."""
+    maintaining them row by row. Re-adding the foreign keys checks every row, and so
+    does re-creating the partial unique index on serials (a repeated serial fails the
+    load there). The exclusion constraints stay in place throughout (building them
+    afresh is slower than keeping them), so no overlapping active appointment can be
+    loaded."""
     saved = []
     with connection.cursor() as cursor:
         for table in tables:
