@@ -169,6 +169,12 @@ class PatientProfile(models.Model):
         return str(self.user)
 
 
+class DoctorProfileQuerySet(models.QuerySet):
+    def listed(self):
+        """Doctors patients can find and book: verified by staff, with an active account."""
+        return self.filter(verified_at__isnull=False, user__is_active=True)
+
+
 class DoctorProfile(models.Model):
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="doctor_profile", verbose_name=_("user")
@@ -210,6 +216,8 @@ class DoctorProfile(models.Model):
         related_name="+",
         verbose_name=_("verified by"),
     )
+
+    objects = DoctorProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("doctor profile")

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DoctorProfile
+from appion import clinic_calendar
 
 
 class Weekday(models.IntegerChoices):
@@ -20,8 +21,8 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-# Saturday first, as a Bangladeshi week runs.
-WEEK_ORDER = [5, 6, 0, 1, 2, 3, 4]
+# Saturday first, as a Bangladeshi week runs (said once, in appion.clinic_calendar).
+WEEK_ORDER = clinic_calendar.WEEK_ORDER
 
 
 BOOKING_WINDOW_MAX_DAYS = 365
@@ -146,12 +147,23 @@ class TimeOff(models.Model):
         return f"{self.start_date} – {self.end_date}"
 
 
-def local_date_of(moment) -> date:
-    """The day of `moment` in the site's time zone (Asia/Dhaka), whatever language or
-    time zone the current request has activated. A naive moment is read as local."""
-    if timezone.is_naive(moment):
-        return moment.date()
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+class AppointmentQuerySet(models.QuerySet):
+    """The clinic's words for sets of appointments; days are Asia/Dhaka days
+    (appion.clinic_calendar)."""
+
+    def active(self):
+        """Those that hold their slot and serial: pending, confirmed or completed."""
+        return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def between(self, first, last):
+        """Those starting on the local days `first` to `last`, inclusive (one index
+        range on `start`)."""
+        since, until = clinic_calendar.window(first, last)
+        return self.filter(start__gte=since, start__lt=until)
+
+    def on_local_day(self, day):
+        """Those starting on the local day `day`."""
+        return self.between(day, day)
 
 
 class Appointment(models.Model):
@@ -164,6 +176,12 @@ class Appointment(models.Model):
 
     # Statuses that hold a slot: two of these may never overlap for a doctor or a patient.
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.COMPLETED)
+    # The legal moves (DESIGN.md): pending → confirmed → completed | no_show;
+    # pending | confirmed → cancelled. Who may make each is services.check_transition.
+    TRANSITIONS = {
+        Status.PENDING: (Status.CONFIRMED, Status.CANCELLED),
+        Status.CONFIRMED: (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED),
+    }
 
     # No single-column indexes on the two keys: (doctor, start) and (patient, start)
     # below serve every lookup by doctor or patient.
@@ -210,6 +228,8 @@ class Appointment(models.Model):
     # Set in the same UPDATE that claims the reminder, so that it is sent at most once.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
+    objects = AppointmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
@@ -251,7 +271,7 @@ class Appointment(models.Model):
 
     def save(self, *args, **kwargs):
         # `date` is derived from `start`, here only, so that no write can forget it.
-        self.date = local_date_of(self.start)
+        self.date = clinic_calendar.local_day(self.start)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "start" in update_fields:
             kwargs["update_fields"] = {*update_fields, "date"}
@@ -260,6 +280,20 @@ class Appointment(models.Model):
     @property
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
+
+    @classmethod
+    def path_to(cls, status) -> list[str]:
+        """The statuses an appointment passes through from booking (pending) to `status`,
+        both included, along TRANSITIONS: ["pending", "confirmed", "completed"]."""
+        paths = {cls.Status.PENDING: [cls.Status.PENDING]}
+        queue = [cls.Status.PENDING]
+        while queue:
+            current = queue.pop(0)
+            for following in cls.TRANSITIONS.get(current, ()):
+                if following not in paths:
+                    paths[following] = [*paths[current], following]
+                    queue.append(following)
+        return [str(step) for step in paths[status]]
 
 
 class AppointmentEvent(models.Model):

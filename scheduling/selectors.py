@@ -5,15 +5,15 @@ functions."""
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
+from appion import clinic_calendar
 from scheduling.models import (
     BOOKING_WINDOW_MAX_DAYS,
     Appointment,
@@ -42,10 +42,7 @@ class Slot:
         return quote(self.start.isoformat())
 
 
-def business_hours() -> tuple[time, time]:
-    """The site's opening hours (APPION_BUSINESS_HOURS, e.g. "08:00-18:00")."""
-    opening, closing = settings.APPION_BUSINESS_HOURS.split("-")
-    return time.fromisoformat(opening.strip()), time.fromisoformat(closing.strip())
+business_hours = clinic_calendar.business_hours
 
 
 def settings_for(doctor) -> ScheduleSettings:
@@ -61,13 +58,12 @@ def day_grid(hours, day: date, slot_minutes: int) -> list[Slot]:
     weekday), in time order,
     numbered by serial. Slots are whole: a range's remainder shorter than a slot is not
     one. Ranges are clipped to the site's business hours."""
-    tz = timezone.get_default_timezone()
     opening, closing = business_hours()
     length = timedelta(minutes=slot_minutes)
     slots = []
     for range_start, range_end in sorted(hours):
-        start = datetime.combine(day, max(range_start, opening), tzinfo=tz)
-        end = datetime.combine(day, min(range_end, closing), tzinfo=tz)
+        start = clinic_calendar.at(day, max(range_start, opening))
+        end = clinic_calendar.at(day, min(range_end, closing))
         while start + length <= end:
             slots.append(Slot(start=start, end=start + length, serial=len(slots) + 1))
             start += length
@@ -104,7 +100,6 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     if not doctors or date_to < date_from:
         return {}
     ids = [doctor.pk for doctor in doctors]
-    tz = timezone.get_default_timezone()
 
     # Settings fetched with the doctors (select_related) are used as they are.
     schedules = {
@@ -139,17 +134,19 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
             day += timedelta(days=1)
     taken = defaultdict(list)
     held = defaultdict(set)  # (doctor id, day): the serials of its active appointments
-    window_start = datetime.combine(date_from, time.min, tzinfo=tz)
-    window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
-    for doctor_id, start, end, day, serial in Appointment.objects.filter(
-        doctor_id__in=ids,
-        status__in=Appointment.ACTIVE_STATUSES,
-        # An appointment is at most one slot (≤ 2 hours) long; the lower bound on start
-        # keeps the (doctor, start) index range tight.
-        start__gte=window_start - timedelta(days=1),
-        start__lt=window_end,
-        end__gt=window_start,
-    ).values_list("doctor_id", "start", "end", "date", "serial"):
+    window_start, window_end = clinic_calendar.window(date_from, date_to)
+    for doctor_id, start, end, day, serial in (
+        Appointment.objects.active()
+        .filter(
+            doctor_id__in=ids,
+            # An appointment is at most one slot (≤ 2 hours) long; the lower bound on start
+            # keeps the (doctor, start) index range tight.
+            start__gte=window_start - timedelta(days=1),
+            start__lt=window_end,
+            end__gt=window_start,
+        )
+        .values_list("doctor_id", "start", "end", "date", "serial")
+    ):
         taken[doctor_id].append((start, end))
         held[doctor_id, day].add(serial)
 
@@ -277,8 +274,8 @@ def slot_is_taken(doctor, start: datetime) -> bool:
 
 
 def listed_doctors():
-    """Doctors patients can find and book: verified, with an active account."""
-    return DoctorProfile.objects.filter(verified_at__isnull=False, user__is_active=True)
+    """Doctors patients can find and book (DoctorProfile.objects.listed())."""
+    return DoctorProfile.objects.listed()
 
 
 def search_doctors(

@@ -1,7 +1,7 @@
 """Writes that carry the scheduling rules: booking, chamber hours, time off."""
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit
 from accounts import services as account_services
 from accounts.models import DoctorProfile, User
+from appion import clinic_calendar
 from appion.l10n import local_date, local_digits
 from scheduling.emails import appointment_email
 from scheduling.models import (
@@ -179,10 +180,6 @@ def send_booking_emails(appointment):
     )
 
 
-# Saturday to Thursday: the usual Bangladeshi working week.
-WORKING_WEEK = (5, 6, 0, 1, 2, 3)
-
-
 @transaction.atomic
 def register_doctor(*, email, password, data):
     """Register a doctor (see accounts.services.register_doctor) and give them the
@@ -190,7 +187,9 @@ def register_doctor(*, email, password, data):
     booking rules. Raises accounts.services.AccountError like the accounts service."""
     user = account_services.register_doctor(email=email, password=password, data=data)
     ranges = data.get("chamber_hours") or []
-    save_schedule(doctor=user.doctor_profile, week=dict.fromkeys(WORKING_WEEK, ranges))
+    save_schedule(
+        doctor=user.doctor_profile, week=dict.fromkeys(clinic_calendar.WORKING_WEEK, ranges)
+    )
     return user
 
 
@@ -218,13 +217,11 @@ def save_schedule(*, doctor, week: dict, **rules) -> ScheduleSettings:
 
 def appointments_during(*, doctor, start_date, end_date):
     """The doctor's pending and confirmed appointments on the days start_date..end_date."""
-    tz = timezone.get_default_timezone()
     return (
-        Appointment.objects.filter(
+        Appointment.objects.between(start_date, end_date)
+        .filter(
             doctor=doctor,
             status__in=(Appointment.Status.PENDING, Appointment.Status.CONFIRMED),
-            start__gte=datetime.combine(start_date, time.min, tzinfo=tz),
-            start__lt=datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=tz),
         )
         .select_related("patient")
         .order_by("start")
@@ -269,10 +266,7 @@ def cancel_for_time_off(*, time_off, by, message) -> int:
 Status = Appointment.Status
 
 # The only moves an appointment's status can make.
-TRANSITIONS = {
-    Status.PENDING: {Status.CONFIRMED, Status.CANCELLED},
-    Status.CONFIRMED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
-}
+TRANSITIONS = Appointment.TRANSITIONS
 
 
 def _role_in(appointment, user):
@@ -293,7 +287,7 @@ def check_transition(*, appointment, to, by, now=None) -> None:
     doctor's cancellation cut-off; the doctor and staff may cancel at any time."""
     now = now or timezone.now()
     current = appointment.status
-    if to not in TRANSITIONS.get(current, set()):
+    if to not in TRANSITIONS.get(current, ()):
         raise BookingError(
             _("A %(current)s appointment cannot become %(to)s.")
             % {
