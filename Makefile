@@ -43,6 +43,7 @@ run: seed
 lint: setup-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup-test
 	$(PY) -m ruff check --fix .
