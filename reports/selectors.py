@@ -3,17 +3,17 @@ truncated in the site's time zone (Asia/Dhaka); a report is a fixed number of qu
 whatever the range or the amount of data."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Avg, Case, CharField, Count, F, Min, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import DoctorProfile, Specialization, User
+from appion import clinic_calendar
 from locations.models import District
 from reports.models import DailyFigure
-from reports.summary import summarise_range, whole_months
+from reports.summary import summarise_range
 from scheduling.models import Appointment, AppointmentEvent
 
 MAX_DAYS = 3 * 366
@@ -30,11 +30,7 @@ class DateRange:
     @property
     def window(self):
         """The aware datetimes [from, until) covering the days in Asia/Dhaka."""
-        tz = timezone.get_default_timezone()
-        return (
-            datetime.combine(self.start, time.min, tzinfo=tz),
-            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
-        )
+        return clinic_calendar.window(self.start, self.end)
 
     @property
     def days(self):
@@ -42,15 +38,16 @@ class DateRange:
 
 
 def quick_picks(today):
-    """The ranges offered as one-click choices."""
-    week_start = today - timedelta(days=(today.weekday() - 5) % 7)  # Saturday
-    month_start = today.replace(day=1)
+    """The ranges offered as one-click choices; weeks and months are the clinic's
+    (appion.clinic_calendar: a week starts on Saturday)."""
+    month_start = clinic_calendar.month_start(today)
     last_month_end = month_start - timedelta(days=1)
+    last_month = DateRange(clinic_calendar.month_start(last_month_end), last_month_end)
     return {
         "today": (_("Today"), DateRange(today, today)),
-        "this_week": (_("This week"), DateRange(week_start, today)),
+        "this_week": (_("This week"), DateRange(clinic_calendar.week_start(today), today)),
         "this_month": (_("This month"), DateRange(month_start, today)),
-        "last_month": (_("Last month"), DateRange(last_month_end.replace(day=1), last_month_end)),
+        "last_month": (_("Last month"), last_month),
         "this_year": (_("This year"), DateRange(today.replace(month=1, day=1), today)),
     }
 
@@ -59,7 +56,7 @@ def parse_range(params, *, today=None):
     """The report's range from `start_date`/`end_date` (YYYY-MM-DD) or `range` (a quick
     pick); the last 30 days by default. Returns (DateRange, errors): with errors the
     default range is used, so a bad address still shows a page."""
-    today = today or timezone.localdate()
+    today = today or clinic_calendar.today()
     default = DateRange(today - timedelta(days=29), today)
     pick = params.get("range")
     picks = quick_picks(today)
@@ -82,9 +79,12 @@ def parse_range(params, *, today=None):
     return DateRange(start, end), []
 
 
-def _in_range(rng, prefix=""):
+def _events_in_range(rng):
+    """The history of the appointments starting in `rng` (as Appointment.objects.between)."""
     since, until = rng.window
-    return Q(**{f"{prefix}start__gte": since, f"{prefix}start__lt": until})
+    return AppointmentEvent.objects.filter(
+        appointment__start__gte=since, appointment__start__lt=until
+    )
 
 
 def _with_rates(figures):
@@ -110,7 +110,7 @@ def _status_totals(appointments):
 
 
 def _per_day(appointments, rng):
-    tz = timezone.get_default_timezone()
+    tz = clinic_calendar.tz()
     counts = dict(
         appointments.annotate(day=TruncDate("start", tzinfo=tz))
         .values("day")
@@ -125,7 +125,7 @@ def _per_day(appointments, rng):
 
 def _week_hours(appointments):
     """{(ISO weekday 1–7, hour): count} of appointment starts in Asia/Dhaka."""
-    tz = timezone.get_default_timezone()
+    tz = clinic_calendar.tz()
     return {
         (row["weekday"], row["hour"]): row["n"]
         for row in appointments.annotate(
@@ -137,9 +137,7 @@ def _week_hours(appointments):
 
 
 def _cancelled_by(rng, doctor=None):
-    events = AppointmentEvent.objects.filter(
-        _in_range(rng, "appointment__"), to_status=Appointment.Status.CANCELLED
-    )
+    events = _events_in_range(rng).filter(to_status=Appointment.Status.CANCELLED)
     if doctor is not None:
         events = events.filter(appointment__doctor=doctor)
     who = Case(
@@ -236,7 +234,7 @@ def _overview_week_hours(rng):
 def _overview_top_doctors(rng, limit=10):
     """The doctors with the most completed visits: monthly rows for the whole months of
     the range, daily rows for the days around them; then their names."""
-    first, after = whole_months(rng.start, rng.end)
+    first, after = clinic_calendar.whole_months(rng.start, rng.end)
     rows = (
         DailyFigure.objects.filter(
             Q(kind=Kind.DOCTOR_MONTH, day__gte=first, day__lt=after)
@@ -282,7 +280,7 @@ def overview(rng):
 
 def doctor_report(doctor, rng):
     """One doctor's report for `rng`: seven queries."""
-    appointments = Appointment.objects.filter(_in_range(rng), doctor=doctor)
+    appointments = Appointment.objects.between(rng.start, rng.end).filter(doctor=doctor)
     since, _until = rng.window
     first_visits = (
         Appointment.objects.filter(doctor=doctor).values("patient_id").annotate(first=Min("start"))
@@ -306,7 +304,7 @@ def doctor_report(doctor, rng):
 
 def appointment_list(rng, doctor=None):
     """The appointments of the range, for the list and the CSV, oldest first."""
-    appointments = Appointment.objects.filter(_in_range(rng)).select_related(
+    appointments = Appointment.objects.between(rng.start, rng.end).select_related(
         "patient", "doctor__user"
     )
     if doctor is not None:

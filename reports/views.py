@@ -56,7 +56,7 @@ def _per_period_context(figures):
 
 def _range_context(request):
     rng, errors = selectors.parse_range(request.GET)
-    picks = selectors.quick_picks(timezone.localdate())
+    picks = selectors.quick_picks(clinic_calendar.today())
     return rng, {
         "range": rng,
         "range_errors": errors,

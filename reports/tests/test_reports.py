@@ -9,8 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from appion.clinic_calendar import whole_months
 from reports.selectors import DateRange, doctor_report, overview, parse_range
-from reports.summary import whole_months
 from scheduling import services
 from scheduling.models import AppointmentEvent
 from scheduling.tests.factories import AppointmentFactory
