@@ -4,12 +4,12 @@ Every change to an appointment goes through Appointment.save() and records an
 AppointmentEvent; a doctor who changes specialization or chamber area moves all their
 days to another row of those figures."""
 
-from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import DoctorProfile
 from appion import clinic_calendar
+from reports import figures
 from reports.summary import mark_dirty
 from scheduling.models import Appointment, AppointmentEvent
 
@@ -52,7 +52,7 @@ def _doctor_moving(sender, instance, update_fields=None, **kwargs):
     if old is not None and old != (instance.specialization_id, district):
         days = (
             Appointment.objects.filter(doctor_id=instance.pk)
-            .annotate(day=TruncDate("start", tzinfo=clinic_calendar.tz()))
+            .annotate(day=figures.day_of("start"))
             .values_list("day", flat=True)
             .distinct()
         )

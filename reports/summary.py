@@ -3,7 +3,8 @@
 Writers mark the days they touch dirty after they commit (`mark_dirty`, called from the
 signal handlers in reports.signals); a report first recomputes the dirty days of its
 range (`summarise_range`), then reads only the roll-ups. Recomputing a day is a handful
-of grouped queries over that day's appointments, done in the database.
+of grouped queries over that day's appointments, done in the database by the
+grouping functions of reports.figures (which a doctor's report runs live).
 
 Why it cannot miss a change: the recompute claims its days (dirty → clean) under a row
 lock in the same transaction that writes their figures. A change that commits before the
@@ -13,10 +14,11 @@ dirty again, waiting for the lock if need be, and the next report recomputes it.
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
-from django.db.models.functions import Cast, ExtractHour, TruncDate, TruncMonth
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 
 from appion import clinic_calendar
+from reports import figures
 from reports.models import DailyFigure, ReportDay, ReportMonth
 from scheduling.models import Appointment, AppointmentEvent
 
@@ -120,44 +122,20 @@ def _starting_on(days, prefix=""):
 
 
 def _figures(days):
-    """The DailyFigure rows of `days`, aggregated by the database."""
-    tz = clinic_calendar.tz()
-    appointments = Appointment.objects.filter(_starting_on(days)).annotate(
-        day=TruncDate("start", tzinfo=tz)
-    )
-    as_key = {"output_field": CharField()}
-    queries = {
-        Kind.STATUS: appointments.values("day", key=F("status")).annotate(
-            count=Count("pk"), amount=Sum("fee")
-        ),
-        Kind.SPECIALIZATION: appointments.values(
-            "day", key=Cast("doctor__specialization_id", **as_key)
-        ).annotate(count=Count("pk")),
-        Kind.DISTRICT: appointments.values(
-            "day", key=Cast("doctor__chamber_thana__district_id", **as_key)
-        ).annotate(count=Count("pk")),
-        Kind.HOUR: appointments.values(
-            "day", key=Cast(ExtractHour("start", tzinfo=tz), **as_key)
-        ).annotate(count=Count("pk")),
-        Kind.DOCTOR: appointments.filter(status=Appointment.Status.COMPLETED)
-        .values("day", key=Cast("doctor_id", **as_key))
-        .annotate(count=Count("pk"), amount=Sum("fee")),
-        Kind.CANCELLED_BY: AppointmentEvent.objects.filter(
-            _starting_on(days, "appointment__"), to_status=Appointment.Status.CANCELLED
-        )
-        .values(
-            day=TruncDate("appointment__start", tzinfo=tz),
-            key=Case(
-                When(actor__is_staff=True, then=Value("staff")),
-                When(actor__isnull=True, then=Value("system")),
-                default=F("actor__role"),
-                output_field=CharField(),
-            ),
-        )
-        .annotate(count=Count("pk")),
+    """The DailyFigure rows of `days`, for all doctors: each kind grouped by its function
+    in reports.figures, the figures' one definition, in the database."""
+    appointments = Appointment.objects.filter(_starting_on(days))
+    events = AppointmentEvent.objects.filter(_starting_on(days, "appointment__"))
+    groups = {
+        Kind.STATUS: figures.status_rows(appointments),
+        Kind.SPECIALIZATION: figures.specialization_rows(appointments),
+        Kind.DISTRICT: figures.district_rows(appointments),
+        Kind.HOUR: figures.hour_rows(appointments),
+        Kind.DOCTOR: figures.doctor_rows(appointments),
+        Kind.CANCELLED_BY: figures.cancellation_rows(events),
     }
-    for kind, rows in queries.items():
-        for row in rows.order_by():
+    for kind, rows in groups.items():
+        for row in rows:
             yield DailyFigure(
                 day=row["day"],
                 kind=kind,

@@ -14,7 +14,7 @@ from accounts.models import DoctorProfile
 from appion import clinic_calendar
 from appion.csv_download import csv_download
 from reports import charts, selectors
-from reports.selectors import STATUSES
+from reports.figures import STATUSES
 
 # Labels by Python's weekday number (Monday 0); the heat map lists them in the clinic's
 # week order (clinic_calendar.WEEK_ORDER, Saturday first).
