@@ -2,7 +2,8 @@
 
 Every change to an appointment goes through Appointment.save() and records an
 AppointmentEvent; a doctor who changes specialization or chamber area moves all their
-days to another row of those figures."""
+days to another row of those figures; a bulk load that goes around save() says so with
+scheduling's appointments_bulk_loaded."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -10,8 +11,9 @@ from django.dispatch import receiver
 from accounts.models import DoctorProfile
 from appion import clinic_calendar
 from reports import figures
-from reports.summary import mark_dirty
+from reports.summary import mark_all_dirty, mark_dirty
 from scheduling.models import Appointment, AppointmentEvent
+from scheduling.signals import appointments_bulk_loaded
 
 
 @receiver(pre_save, sender=Appointment)
@@ -57,3 +59,8 @@ def _doctor_moving(sender, instance, update_fields=None, **kwargs):
             .distinct()
         )
         mark_dirty(days.order_by())
+
+
+@receiver(appointments_bulk_loaded)
+def _appointments_bulk_loaded(sender, **kwargs):
+    mark_all_dirty()

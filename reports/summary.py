@@ -34,7 +34,8 @@ def mark_dirty(days):
 
 
 def mark_all_dirty():
-    """After a bulk load that went around the signals (seed_demo)."""
+    """After a bulk load that went around the signals (seed_demo sends
+    scheduling.signals.appointments_bulk_loaded, or `summarise_reports --all`)."""
     ReportDay.objects.update(dirty=True)
     ReportMonth.objects.update(dirty=True)
 

@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from locations.models import Thana
-from reports.summary import mark_all_dirty
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
 from scheduling.selectors import day_grid, next_serial
 from scheduling.services import refresh_next_free
+from scheduling.signals import appointments_bulk_loaded
 
 DEMO_PASSWORD = "Appion#2026"
 DEMO_LOGINS = [
@@ -510,8 +510,9 @@ class Command(BaseCommand):
             made += writer.finish()
             self._phase("last batch written", phase)
         self._phase("indexes and constraints in place", phase)
-        # Written around the model signals: the reports' daily roll-ups must be redone.
-        mark_all_dirty()
+        # Written around the model signals: whatever summarises appointments (the reports'
+        # daily roll-ups) must redo every day.
+        appointments_bulk_loaded.send(sender=Appointment)
         return made
 
     def _phase(self, what, since):
