@@ -3,29 +3,27 @@
 Writers mark the days they touch dirty after they commit (`mark_dirty`, called from the
 signal handlers in reports.signals); a report first recomputes the dirty days of its
 range (`summarise_range`), then reads only the roll-ups. Recomputing a day is a handful
-of grouped queries over that day's appointments, done in the database.
+of grouped queries over that day's appointments, done in the database by the
+grouping functions of reports.figures (which a doctor's report runs live).
 
 Why it cannot miss a change: the recompute claims its days (dirty → clean) under a row
 lock in the same transaction that writes their figures. A change that commits before the
 claim is in the figures (they are read after it); one that commits after marks the day
 dirty again, waiting for the lock if need be, and the next report recomputes it."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
-from django.db.models.functions import Cast, ExtractHour, TruncDate, TruncMonth
-from django.utils import timezone
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 
+from appion import clinic_calendar
+from reports import figures
 from reports.models import DailyFigure, ReportDay, ReportMonth
 from scheduling.models import Appointment, AppointmentEvent
 
 Kind = DailyFigure.Kind
 DAY_KINDS = [kind for kind in Kind.values if kind != Kind.DOCTOR_MONTH]
-
-
-def local_day(moment):
-    return timezone.localtime(moment).date()
 
 
 def mark_dirty(days):
@@ -36,7 +34,8 @@ def mark_dirty(days):
 
 
 def mark_all_dirty():
-    """After a bulk load that went around the signals (seed_demo)."""
+    """After a bulk load that went around the signals (seed_demo sends
+    scheduling.signals.appointments_bulk_loaded, or `summarise_reports --all`)."""
     ReportDay.objects.update(dirty=True)
     ReportMonth.objects.update(dirty=True)
 
@@ -73,7 +72,7 @@ def _summarise_days(first, last):
         ReportDay.objects.filter(day__in=days).update(dirty=False)
         DailyFigure.objects.filter(kind__in=DAY_KINDS, day__in=days).delete()
         DailyFigure.objects.bulk_create(_figures(days), batch_size=5000)
-        months = {day.replace(day=1) for day in days}
+        months = {clinic_calendar.month_start(day) for day in days}
         ReportMonth.objects.bulk_create(
             [ReportMonth(month=month) for month in months], ignore_conflicts=True
         )
@@ -81,25 +80,11 @@ def _summarise_days(first, last):
     return len(days)
 
 
-def whole_months(first, last):
-    """[start, after): the calendar months wholly inside first…last (start == after when
-    there is none)."""
-    start = first if first.day == 1 else (first.replace(day=1) + timedelta(days=32)).replace(day=1)
-    after = last + timedelta(days=1)
-    if after.day != 1:
-        after = after.replace(day=1)
-    return start, max(start, after)
-
-
 def _summarise_months(first, last):
-    start, after = whole_months(first, last)
+    start, after = clinic_calendar.whole_months(first, last)
     if start == after:
         return
-    wanted = set()
-    month = start
-    while month < after:
-        wanted.add(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+    wanted = clinic_calendar.months(start, after)
     fresh = ReportMonth.objects.filter(month__gte=start, month__lt=after, dirty=False).count()
     if fresh == len(wanted):
         return
@@ -130,59 +115,28 @@ def _runs(days):
 
 def _starting_on(days, prefix=""):
     """Q for appointments starting on one of `days` (Asia/Dhaka): one index range a run."""
-    tz = timezone.get_default_timezone()
     condition = Q(pk__in=[])
     for first, last in _runs(days):
-        condition |= Q(
-            **{
-                f"{prefix}start__gte": datetime.combine(first, time.min, tzinfo=tz),
-                f"{prefix}start__lt": datetime.combine(
-                    last + timedelta(days=1), time.min, tzinfo=tz
-                ),
-            }
-        )
+        since, until = clinic_calendar.window(first, last)
+        condition |= Q(**{f"{prefix}start__gte": since, f"{prefix}start__lt": until})
     return condition
 
 
 def _figures(days):
-    """The DailyFigure rows of `days`, aggregated by the database."""
-    tz = timezone.get_default_timezone()
-    appointments = Appointment.objects.filter(_starting_on(days)).annotate(
-        day=TruncDate("start", tzinfo=tz)
-    )
-    as_key = {"output_field": CharField()}
-    queries = {
-        Kind.STATUS: appointments.values("day", key=F("status")).annotate(
-            count=Count("pk"), amount=Sum("fee")
-        ),
-        Kind.SPECIALIZATION: appointments.values(
-            "day", key=Cast("doctor__specialization_id", **as_key)
-        ).annotate(count=Count("pk")),
-        Kind.DISTRICT: appointments.values(
-            "day", key=Cast("doctor__chamber_thana__district_id", **as_key)
-        ).annotate(count=Count("pk")),
-        Kind.HOUR: appointments.values(
-            "day", key=Cast(ExtractHour("start", tzinfo=tz), **as_key)
-        ).annotate(count=Count("pk")),
-        Kind.DOCTOR: appointments.filter(status=Appointment.Status.COMPLETED)
-        .values("day", key=Cast("doctor_id", **as_key))
-        .annotate(count=Count("pk"), amount=Sum("fee")),
-        Kind.CANCELLED_BY: AppointmentEvent.objects.filter(
-            _starting_on(days, "appointment__"), to_status=Appointment.Status.CANCELLED
-        )
-        .values(
-            day=TruncDate("appointment__start", tzinfo=tz),
-            key=Case(
-                When(actor__is_staff=True, then=Value("staff")),
-                When(actor__isnull=True, then=Value("system")),
-                default=F("actor__role"),
-                output_field=CharField(),
-            ),
-        )
-        .annotate(count=Count("pk")),
+    """The DailyFigure rows of `days`, for all doctors: each kind grouped by its function
+    in reports.figures, the figures' one definition, in the database."""
+    appointments = Appointment.objects.filter(_starting_on(days))
+    events = AppointmentEvent.objects.filter(_starting_on(days, "appointment__"))
+    groups = {
+        Kind.STATUS: figures.status_rows(appointments),
+        Kind.SPECIALIZATION: figures.specialization_rows(appointments),
+        Kind.DISTRICT: figures.district_rows(appointments),
+        Kind.HOUR: figures.hour_rows(appointments),
+        Kind.DOCTOR: figures.doctor_rows(appointments),
+        Kind.CANCELLED_BY: figures.cancellation_rows(events),
     }
-    for kind, rows in queries.items():
-        for row in rows.order_by():
+    for kind, rows in groups.items():
+        for row in rows:
             yield DailyFigure(
                 day=row["day"],
                 kind=kind,
@@ -194,8 +148,7 @@ def _figures(days):
 
 def _doctor_months(months):
     """Each doctor's completed visits of each of `months`, summed from the day rows."""
-    last = months[-1]
-    after = (last + timedelta(days=32)).replace(day=1)
+    after = clinic_calendar.next_month(months[-1])
     rows = (
         DailyFigure.objects.filter(kind=Kind.DOCTOR, day__gte=months[0], day__lt=after)
         .values("key", month=TruncMonth("day"))

@@ -11,19 +11,22 @@ from django.utils.translation import gettext_lazy
 
 from accounts.decorators import doctor_required, staff_required
 from accounts.models import DoctorProfile
+from appion import clinic_calendar
 from appion.csv_download import csv_download
 from reports import charts, selectors
-from reports.selectors import STATUSES
+from reports.figures import STATUSES
 
-WEEKDAYS = [
-    (1, gettext_lazy("Mon")),
-    (2, gettext_lazy("Tue")),
-    (3, gettext_lazy("Wed")),
-    (4, gettext_lazy("Thu")),
-    (5, gettext_lazy("Fri")),
-    (6, gettext_lazy("Sat")),
-    (7, gettext_lazy("Sun")),
-]
+# Labels by Python's weekday number (Monday 0); the heat map lists them in the clinic's
+# week order (clinic_calendar.WEEK_ORDER, Saturday first).
+WEEKDAYS = {
+    0: gettext_lazy("Mon"),
+    1: gettext_lazy("Tue"),
+    2: gettext_lazy("Wed"),
+    3: gettext_lazy("Thu"),
+    4: gettext_lazy("Fri"),
+    5: gettext_lazy("Sat"),
+    6: gettext_lazy("Sun"),
+}
 
 
 CANCELLED_BY = {
@@ -53,7 +56,7 @@ def _per_period_context(figures):
 
 def _range_context(request):
     rng, errors = selectors.parse_range(request.GET)
-    picks = selectors.quick_picks(timezone.localdate())
+    picks = selectors.quick_picks(clinic_calendar.today())
     return rng, {
         "range": rng,
         "range_errors": errors,
@@ -62,18 +65,14 @@ def _range_context(request):
 
 
 def _heat_map(week_hours):
+    """A row a weekday, Saturday first, of the counts by hour; `week_hours` is keyed by
+    (ISO weekday 1–7, hour)."""
     hours = sorted({hour for _day, hour in week_hours}) or list(range(8, 18))
     peak = max(week_hours.values(), default=0) or 1
-    rows = [
-        (
-            label,
-            [
-                (week_hours.get((day, hour), 0), week_hours.get((day, hour), 0) / peak)
-                for hour in hours
-            ],
-        )
-        for day, label in WEEKDAYS
-    ]
+    rows = []
+    for weekday in clinic_calendar.WEEK_ORDER:
+        counts = [week_hours.get((weekday + 1, hour), 0) for hour in hours]  # ISO: Monday 1
+        rows.append((WEEKDAYS[weekday], [(n, n / peak) for n in counts]))
     return {"hours": hours, "rows": rows}
 
 

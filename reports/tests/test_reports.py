@@ -1,14 +1,16 @@
 import csv
 import io
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from appion.clinic_calendar import whole_months
 from reports.selectors import DateRange, doctor_report, overview, parse_range
-from reports.summary import whole_months
 from scheduling import services
 from scheduling.models import AppointmentEvent
 from scheduling.tests.factories import AppointmentFactory
@@ -302,3 +304,19 @@ def test_overview_figures_open_the_admin_list_behind_them(client, known, doctor)
     [(_name, n, link)] = response.context["specialization_rows"]
     assert n == 8
     assert len(client.get(link).context["cl"].result_list) == 8
+
+
+def test_the_heat_map_starts_on_saturday_in_both_reports(client, doctor):
+    """The Bangladeshi week: Saturday first, Friday last, in the staff overview and in a
+    doctor's report alike."""
+    week = ["Sat", "Sun", "Mon", "Tue", "Wed", "Thu", "Fri"]
+    with time_machine.travel(datetime(2026, 11, 30, 12, tzinfo=TZ), tick=False):  # a Monday
+        saturday = datetime(2026, 11, 28, 10, tzinfo=TZ)
+        AppointmentFactory(doctor=doctor, start=saturday, status="completed")
+        client.force_login(StaffFactory())
+        for url in ("/reports/", f"/reports/doctor/{doctor.pk}/"):
+            html = client.get(url, {"range": "this_week"}).content.decode()
+            heat_map = html.split("heat-map", 1)[1].split("</table>", 1)[0]
+            rows = re.findall(r'<th scope="row">(\w+)</th>(.*?)</tr>', heat_map, re.DOTALL)
+            assert [label for label, _cells in rows] == week, url
+            assert re.findall(r">(\d+)</td>", rows[0][1]) == ["1"], url  # Saturday, 10:00

@@ -5,7 +5,8 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.utils.translation import ngettext
 
-from reports.summary import local_day, mark_all_dirty, summarise_range
+from appion.clinic_calendar import local_day
+from reports.summary import mark_all_dirty, summarise_range
 from scheduling.models import Appointment
 
 

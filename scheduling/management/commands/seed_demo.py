@@ -8,7 +8,7 @@ import time as time_module
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from itertools import islice
 
@@ -19,11 +19,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
+from appion import clinic_calendar
 from locations.models import Thana
-from reports.summary import mark_all_dirty
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
 from scheduling.selectors import day_grid, next_serial
 from scheduling.services import refresh_next_free
+from scheduling.signals import appointments_bulk_loaded
 
 DEMO_PASSWORD = "Appion#2026"
 DEMO_LOGINS = [
@@ -100,16 +101,10 @@ DEMO_MOBILES = {
     "patient@appion.test": "+8801911000004",
 }
 NULL = "\\N"  # NULL in COPY's text format
-# The status path that leads to each final status: every step is recorded as an event.
-HISTORY = {
-    "pending": ["pending"],
-    "confirmed": ["pending", "confirmed"],
-    "completed": ["pending", "confirmed", "completed"],
-    "no_show": ["pending", "confirmed", "no_show"],
-    "cancelled": ["pending", "cancelled"],
-}
-# Sat–Thu mornings and afternoons: a typical chamber week.
-WEEK = [5, 6, 0, 1, 2, 3]
+# The status path that leads to each final status (every step is recorded as an event),
+# worked out once rather than for each of a million appointments.
+HISTORY = {status: Appointment.path_to(status) for status in Appointment.Status}
+# Mornings and afternoons of the working week (Saturday to Thursday): a typical chamber.
 HOURS = [(time(9), time(12)), (time(14), time(17))]
 
 
@@ -368,7 +363,7 @@ class Command(BaseCommand):
             [
                 ChamberHours(doctor=doctor, weekday=day, start=start, end=end)
                 for doctor in new
-                for day in WEEK
+                for day in clinic_calendar.WORKING_WEEK
                 for start, end in HOURS
             ],
             batch_size=5000,
@@ -394,7 +389,7 @@ class Command(BaseCommand):
         if count <= 0:
             return 0
         doctors = list(
-            DoctorProfile.objects.filter(verified_at__isnull=False, user__is_active=True)
+            DoctorProfile.objects.listed()
             .select_related("schedule_settings")
             .prefetch_related("chamber_hours")
         )
@@ -412,20 +407,19 @@ class Command(BaseCommand):
         # serial of an active one on its day (see selectors.next_serial). Only such days
         # are tracked: on the others, each start of the one grid has its own serial.
         booked, held = {}, {}
-        for doctor_id, day, start, end, serial in Appointment.objects.filter(
-            doctor__in=doctors, status__in=Appointment.ACTIVE_STATUSES
-        ).values_list("doctor_id", "date", "start", "end", "serial"):
+        for doctor_id, day, start, end, serial in (
+            Appointment.objects.active()
+            .filter(doctor__in=doctors)
+            .values_list("doctor_id", "date", "start", "end", "serial")
+        ):
             booked.setdefault((doctor_id, day), []).append((start, end))
             held.setdefault((doctor_id, day), set()).add(serial)
-        tz = timezone.get_default_timezone()
         busy_patient_days = {
-            (patient_id, start.astimezone(tz).date())
-            for patient_id, start in Appointment.objects.filter(
-                status__in=Appointment.ACTIVE_STATUSES
-            ).values_list("patient_id", "start")
+            (patient_id, clinic_calendar.local_day(start))
+            for patient_id, start in Appointment.objects.active().values_list("patient_id", "start")
         }
         now = timezone.now()
-        today = timezone.localdate()
+        today = clinic_calendar.today()
         first_day = today - timedelta(days=past_days)
         rnd = self.random
         # Each doctor's slot grid per weekday, computed once: (time, serial) pairs.
@@ -463,7 +457,7 @@ class Command(BaseCommand):
                 if not grid:
                     continue
                 start_time, serial = rnd.choice(grid)
-                start = datetime.combine(day, start_time, tzinfo=tz)
+                start = clinic_calendar.at(day, start_time)
                 end = start + timedelta(minutes=doctor.schedule_settings.slot_minutes)
                 if (doctor.pk, start) in taken:
                     continue
@@ -477,13 +471,7 @@ class Command(BaseCommand):
                     continue
                 taken.add((doctor.pk, start))
                 busy_patient_days.add((patient_id, day))
-                roll = rnd.random()
-                if start < now:
-                    status = (
-                        "completed" if roll < 0.72 else "no_show" if roll < 0.82 else "cancelled"
-                    )
-                else:
-                    status = "confirmed" if roll < 0.5 else "pending" if roll < 0.9 else "cancelled"
+                status = _final_status(rnd.random(), past=start < now)
                 serials = held.get((doctor.pk, day))
                 if serials is not None and status in Appointment.ACTIVE_STATUSES:
                     serial = next_serial(serial, serials)
@@ -510,8 +498,9 @@ class Command(BaseCommand):
             made += writer.finish()
             self._phase("last batch written", phase)
         self._phase("indexes and constraints in place", phase)
-        # Written around the model signals: the reports' daily roll-ups must be redone.
-        mark_all_dirty()
+        # Written around the model signals: whatever summarises appointments (the reports'
+        # daily roll-ups) must redo every day.
+        appointments_bulk_loaded.send(sender=Appointment)
         return made
 
     def _phase(self, what, since):
@@ -607,11 +596,23 @@ def _history(pk, row):
     _doctor, patient_id, _start, end, _serial, final, _fee, booked_at = row
     moment, previous = booked_at, ""
     for status in HISTORY[final]:
-        if status in ("completed", "no_show"):
+        if status in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
             moment = end
         yield (pk, patient_id if not previous else None, previous, status, "", moment)
         previous = status
         moment += timedelta(hours=1)
+
+
+def _final_status(roll, *, past):
+    """A generated appointment's status for a random `roll` in [0, 1): a past one was
+    completed (72 %), missed (10 %) or cancelled; a future one is confirmed (50 %),
+    pending (40 %) or cancelled."""
+    status = Appointment.Status
+    if past:
+        if roll < 0.72:
+            return status.COMPLETED
+        return status.NO_SHOW if roll < 0.82 else status.CANCELLED
+    return status.CONFIRMED if roll < 0.5 else status.PENDING if roll < 0.9 else status.CANCELLED
 
 
 LOADED_TABLES = ("scheduling_appointment", "scheduling_appointmentevent")
