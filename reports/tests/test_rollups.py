@@ -203,3 +203,16 @@ def test_reports_racing_with_bookings_lose_no_change():
 
     assert errors == []
     assert overview(rng)["totals"]["total"] == Appointment.objects.count() == 12
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_by_seed_demo_reaches_the_reports():
+    """seed_demo writes around the signals; it tells reports (scheduling.signals) so that
+    the roll-ups already computed for its days are recomputed."""
+    today = timezone.localdate()
+    rng = DateRange(today - timedelta(days=200), today + timedelta(days=60))
+    call_command("seed_demo", doctors=2, patients=5, appointments=0, verbosity=0)
+    assert overview(rng)["totals"]["total"] == 0
+    call_command("seed_demo", doctors=0, patients=0, appointments=40, verbosity=0)
+    assert Appointment.objects.count() == 40
+    assert overview(rng)["totals"]["total"] == 40
