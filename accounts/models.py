@@ -4,8 +4,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from locations.models import LocalNameMixin
 
 
 class UserManager(BaseUserManager):
@@ -117,7 +119,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.DOCTOR
 
 
-class Specialization(models.Model):
+class Specialization(LocalNameMixin, models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     name_bn = models.CharField(_("name in Bengali"), max_length=100)
 
@@ -128,12 +130,6 @@ class Specialization(models.Model):
 
     def __str__(self):
         return self.local_name
-
-    @property
-    def local_name(self):
-        if translation.get_language() == "bn" and self.name_bn:
-            return self.name_bn
-        return self.name
 
 
 class PatientProfile(models.Model):
