@@ -16,7 +16,7 @@ class EmailLoginMixin:
     """The email is the login name: stored in lower case and unique in any letter case."""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
+        email = User.objects.normalize_email(self.cleaned_data["email"])
         taken = User.objects.filter(email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)

@@ -13,6 +13,14 @@ from locations.models import LocalNameMixin
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """The form in which an email address is stored, compared and counted: without
+        the spaces around it and all in lower case ("" for None). The one home of this
+        rule: registration, the admin, email changes, login lock-outs, the audit log and
+        the rate limits all call User.objects.normalize_email."""
+        return (email or "").strip().lower()
+
     def get_by_natural_key(self, username):
         # Email is the login name, matched in any letter case. A name longer than any
         # stored address cannot match, and is not sent to the database: SQLite refuses
@@ -24,7 +32,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
