@@ -9,13 +9,14 @@ from django.utils.translation import ngettext
 from accounts import verification
 from accounts.forms import MobileField, PhotoField
 from accounts.models import AuditEntry, DoctorProfile, PatientProfile, Specialization, User
+from locations.forms import LocationChainMixin
 
 
 class EmailLoginMixin:
     """The email is the login name: stored in lower case and unique in any letter case."""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
+        email = User.objects.normalize_email(self.cleaned_data["email"])
         taken = User.objects.filter(email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
@@ -32,27 +33,14 @@ class UserCreationForm(EmailLoginMixin, AdminUserCreationForm):
         fields = ["email", "full_name", "role"]
 
 
-class UserEditForm(EmailLoginMixin, UserChangeForm):
+class UserEditForm(EmailLoginMixin, LocationChainMixin, UserChangeForm):
+    # A thana or district alone is enough: LocationChainMixin fills in its parents.
     mobile = MobileField(required=False)
     photo = PhotoField()
 
     class Meta:
         model = User
         fields = "__all__"
-
-    def clean(self):
-        cleaned = super().clean()
-        division, district, thana = (cleaned.get(f) for f in ("division", "district", "thana"))
-        # A thana or district alone is enough: its parents follow from it.
-        if thana and not district:
-            cleaned["district"] = district = thana.district
-        if district and not division:
-            cleaned["division"] = division = district.division
-        if thana and district and thana.district_id != district.pk:
-            self.add_error("thana", _("This thana is not in the chosen district."))
-        if district and division and district.division_id != division.pk:
-            self.add_error("district", _("This district is not in the chosen division."))
-        return cleaned
 
 
 class PatientProfileInline(admin.StackedInline):

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, User
 from appion.client_ip import client_ip
 
 Action = AuditEntry.Action
@@ -77,12 +77,12 @@ def record(action, *, user=None, request=None, email="", target=None, detail=Non
 def attempted_email(value) -> str:
     """The login name tried in a failed login, if it is an email address. Anything else
     is dropped: people type their password into the email field."""
-    value = str(value or "").strip()[:254]
+    value = User.objects.normalize_email(str(value or ""))[:254]
     try:
         validate_email(value)
     except ValidationError:
         return ""
-    return value.lower()
+    return value
 
 
 def connect_receivers():

@@ -1,5 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.models import User
+
 AXES_USERNAME_LENGTH = 255
 
 
@@ -15,4 +17,4 @@ def axes_username(request, credentials):
     username = (credentials or {}).get("username")
     if username is None and request is not None:
         username = request.POST.get("username")
-    return username.strip().lower()[:AXES_USERNAME_LENGTH] if username else None
+    return User.objects.normalize_email(username)[:AXES_USERNAME_LENGTH] if username else None

@@ -213,7 +213,7 @@ class RegistrationMixin(forms.Form):
     ]
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
+        email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(
                 _("An account with this email address already exists. Log in instead?"),
@@ -271,7 +271,7 @@ class EmailChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean_current_password(self):
         password = self.cleaned_data["current_password"]
@@ -282,7 +282,8 @@ class EmailChangeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         email = cleaned.get("email")
-        if email and "current_password" in cleaned and email == self.user.email.lower():
+        current = User.objects.normalize_email(self.user.email)
+        if email and "current_password" in cleaned and email == current:
             self.add_error(
                 "email", ValidationError(_("This is already your email address."), code="same")
             )

@@ -4,12 +4,22 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from locations.models import LocalNameMixin
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        """The form in which an email address is stored, compared and counted: without
+        the spaces around it and all in lower case ("" for None). The one home of this
+        rule: registration, the admin, email changes, login lock-outs, the audit log and
+        the rate limits all call User.objects.normalize_email."""
+        return (email or "").strip().lower()
 
     def get_by_natural_key(self, username):
         # Email is the login name, matched in any letter case. A name longer than any
@@ -22,7 +32,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -117,7 +127,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.DOCTOR
 
 
-class Specialization(models.Model):
+class Specialization(LocalNameMixin, models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     name_bn = models.CharField(_("name in Bengali"), max_length=100)
 
@@ -128,12 +138,6 @@ class Specialization(models.Model):
 
     def __str__(self):
         return self.local_name
-
-    @property
-    def local_name(self):
-        if translation.get_language() == "bn" and self.name_bn:
-            return self.name_bn
-        return self.name
 
 
 class PatientProfile(models.Model):

@@ -66,7 +66,7 @@ def _pick(data, names):
 
 
 def _create_user(*, role, email, password, data):
-    user = User(email=email.strip().lower(), role=role, **_pick(data, USER_FIELDS))
+    user = User(email=User.objects.normalize_email(email), role=role, **_pick(data, USER_FIELDS))
     user.set_password(password)
     if data.get("photo"):
         user.photo.save(data["photo"].name, data["photo"], save=False)
@@ -172,7 +172,8 @@ ADDRESS_UNAVAILABLE = gettext_lazy(
 
 
 def _account_state(user):
-    return salted_hmac(EMAIL_CHANGE_SALT, f"{user.email.lower()}\n{user.password}").hexdigest()
+    email = User.objects.normalize_email(user.email)
+    return salted_hmac(EMAIL_CHANGE_SALT, f"{email}\n{user.password}").hexdigest()
 
 
 def _email_taken(email, *, by_other_than):
@@ -189,7 +190,7 @@ def request_email_change(*, user, email, base_url):
     password): after commit, a link that makes the change goes to `email` and a notice
     to the present address; nothing changes now. `base_url` is the site's address that
     the links start with. Raises AccountError when another account uses `email`."""
-    email = email.strip().lower()
+    email = User.objects.normalize_email(email)
     if _email_taken(email, by_other_than=user):
         raise AccountError(str(EMAIL_TAKEN), field="email")
     token = email_change_token(user=user, email=email)

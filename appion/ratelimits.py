@@ -10,6 +10,7 @@ import math
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
@@ -17,7 +18,7 @@ from django_ratelimit.core import get_usage
 def email_entered(group, request):
     """The email address typed into the form, so that one inbox is not flooded from many
     addresses."""
-    return request.POST.get("email", "").strip().lower()
+    return get_user_model().objects.normalize_email(request.POST.get("email", ""))
 
 
 def limit_posts(*, group, key, rate_setting, when=None):

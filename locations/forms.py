@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, divisions, thanas_of
+from locations.validation import check_chain
 
 LOCATION_FIELDS = ("division", "district", "thana")
 MAX_ID = 2**63 - 1  # the largest BigAutoField value
@@ -55,7 +56,24 @@ class LocationChoiceField(forms.ModelChoiceField):
             ) from None
 
 
-class LocationFieldsMixin(forms.Form):
+class LocationChainMixin:
+    """A form's clean() for its `division`, `district` and `thana` fields: cleaned_data
+    gets the chain made whole by locations.validation.check_chain (a missing parent
+    filled in from its child), or the form gets its errors on those fields."""
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = (cleaned.get(name) for name in LOCATION_FIELDS)
+        try:
+            chain = check_chain(*chosen, unknown=self.errors)
+        except ValidationError as error:
+            self.add_error(None, error)
+        else:
+            cleaned.update(zip(LOCATION_FIELDS, chain, strict=True))
+        return cleaned
+
+
+class LocationFieldsMixin(LocationChainMixin, forms.Form):
     """Division → district → thana fields for any form.
 
     Use it as the first base of a form or a ModelForm::
@@ -73,9 +91,9 @@ class LocationFieldsMixin(forms.Form):
     `form.location_fields` gives the three bound fields in order.
 
     It guarantees:
-    - cleaned_data holds a consistent chain: a district outside the chosen division is
-      an error on `district`, a thana outside the chosen district an error on `thana`,
-      each naming where the choice really lies;
+    - cleaned_data holds a consistent chain (locations.validation.check_chain): a
+      district outside the chosen division is an error on `district`, a thana outside
+      the chosen district an error on `thana`, each naming where the choice really lies;
     - a missing parent is filled in from the child: a thana alone gives its district and
       division, a district alone its division (unless location_required, which asks for
       all three);
@@ -156,42 +174,3 @@ class LocationFieldsMixin(forms.Form):
                 "hx-trigger": "change",
             }
         )
-
-    def clean(self):
-        cleaned = super().clean()
-        division, district, thana = (cleaned.get(name) for name in LOCATION_FIELDS)
-        district_filled_in = False
-        if thana and district is None and "district" not in self.errors:
-            district = cleaned["district"] = thana.district
-            district_filled_in = True
-        if district and division is None and "division" not in self.errors:
-            division = cleaned["division"] = district.division
-        if division and district and district.division_id != division.pk:
-            # The error belongs to the field the user chose.
-            place, field = (thana, "thana") if district_filled_in else (district, "district")
-            self.add_error(
-                field,
-                ValidationError(
-                    _("%(place)s is in %(actual)s division, not in %(division)s."),
-                    code="outside_division",
-                    params={
-                        "place": place.local_name,
-                        "actual": district.division.local_name,
-                        "division": division.local_name,
-                    },
-                ),
-            )
-        if district and thana and thana.district_id != district.pk:
-            self.add_error(
-                "thana",
-                ValidationError(
-                    _("%(thana)s is in %(actual)s district, not in %(district)s."),
-                    code="outside_district",
-                    params={
-                        "thana": thana.local_name,
-                        "actual": thana.district.local_name,
-                        "district": district.local_name,
-                    },
-                ),
-            )
-        return cleaned

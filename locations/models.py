@@ -3,7 +3,28 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
-class BilingualName(models.Model):
+def local_name(name, name_bn):
+    """The name a reader of the active language reads: the Bengali name while Bengali is
+    active and there is one, else the English name.
+
+    The one home of this rule: the models' `local_name` (LocalNameMixin), the
+    `local_name` template filter (`{% load names %}`) and rows of names read with
+    .values() (the reports) all call it."""
+    if translation.get_language() == "bn" and name_bn:
+        return name_bn
+    return name
+
+
+class LocalNameMixin:
+    """`local_name` for a model with a `name` and a `name_bn`."""
+
+    @property
+    def local_name(self):
+        """The name in the active language (see local_name())."""
+        return local_name(self.name, self.name_bn)
+
+
+class BilingualName(LocalNameMixin, models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_bn = models.CharField(_("name in Bengali"), max_length=100)
 
@@ -13,13 +34,6 @@ class BilingualName(models.Model):
 
     def __str__(self):
         return self.local_name
-
-    @property
-    def local_name(self):
-        """The name in the active language."""
-        if translation.get_language() == "bn" and self.name_bn:
-            return self.name_bn
-        return self.name
 
 
 class Division(BilingualName):

@@ -15,11 +15,14 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import normalize_newlines
 
+from appion.l10n import local_date, local_digits
 from scheduling.calendar import appointment_ics, ics_filename
 from scheduling.models import Appointment
 
 # Our own markup, never interpolated with anything.
 _LINE_BREAK = mark_safe("<br>")
+
+SUBJECT_WHEN = "j M Y H:i"
 
 
 def text_as_html(text):
@@ -35,15 +38,38 @@ def _lines(paragraph):
     return format_html_join(_LINE_BREAK, "{}", ((escape(line),) for line in paragraph.split("\n")))
 
 
-def appointment_email(appointment, recipient, *, template, subject, html_template=None, **context):
-    """The email to `recipient` about `appointment`. `subject` is called with the
-    appointment while the recipient's language is active; the HTML part is
-    `html_template` (an autoescaping template), or else the text as escaped paragraphs
-    (text_as_html) in a plain HTML page."""
+def appointment_subject(text, appointment, *, when_format=SUBJECT_WHEN):
+    """The subject `text` filled in for `appointment` in the active language, its numbers
+    in that language's digits: %(doctor)s is the doctor's name, %(status)s the status,
+    %(when)s the start in local time (as the `date` filter with `when_format`) and
+    %(serial)s the serial. The one home of appointment email subjects: every
+    appointment email (appointment_email) builds its subject here."""
+    return str(text) % {
+        "doctor": appointment.doctor.user.full_name,
+        "status": appointment.get_status_display().lower(),
+        "when": local_date(appointment.start, when_format),
+        "serial": local_digits(appointment.serial),
+    }
+
+
+def appointment_email(
+    appointment,
+    recipient,
+    *,
+    template,
+    subject,
+    when_format=SUBJECT_WHEN,
+    html_template=None,
+    **context,
+):
+    """The email to `recipient` about `appointment`. `subject` is a translatable text
+    filled in by appointment_subject (with `when_format`) while the recipient's language
+    is active; the HTML part is `html_template` (an autoescaping template), or else the
+    text as escaped paragraphs (text_as_html) in a plain HTML page."""
     context = {"appointment": appointment, "recipient": recipient, **context}
     with translation.override(recipient.preferred_language or "en"):
         text = render_to_string(template, context)
-        title = subject(appointment)
+        title = appointment_subject(subject, appointment, when_format=when_format)
         html = render_to_string(
             html_template or "scheduling/email/message.html",
             {**context, "body": text_as_html(text), "subject": escape(title)},

@@ -12,7 +12,7 @@ from accounts import audit
 from accounts import services as account_services
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
-from appion.l10n import local_date, local_digits
+from appion.l10n import local_date
 from scheduling.emails import appointment_email
 from scheduling.models import (
     Appointment,
@@ -142,17 +142,6 @@ def book_appointment(
     return appointment
 
 
-def _status_subject(text):
-    def subject(appointment):
-        return str(text) % {
-            "status": appointment.get_status_display().lower(),
-            "when": local_date(appointment.start, "j M Y H:i"),
-            "serial": local_digits(appointment.serial),
-        }
-
-    return subject
-
-
 def send_appointment_email(appointment, recipient, template, subject=None, **context):
     """Email `recipient` about `appointment` (see scheduling.emails). Called after the
     change has been committed; a failing mail server is logged, never raised: the change
@@ -161,9 +150,7 @@ def send_appointment_email(appointment, recipient, template, subject=None, **con
         appointment,
         recipient,
         template=template,
-        subject=_status_subject(
-            subject or gettext_lazy("Appointment %(status)s: %(when)s, serial %(serial)s")
-        ),
+        subject=subject or gettext_lazy("Appointment %(status)s: %(when)s, serial %(serial)s"),
         **context,
     )
     try:

@@ -8,7 +8,7 @@ from accounts.tests.factories import (
     SpecializationFactory,
     StaffFactory,
 )
-from locations.tests.factories import ThanaFactory
+from locations.tests.factories import DistrictFactory, ThanaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +148,30 @@ def test_staff_changes_a_patient_and_the_mobile_is_normalised(admin_client):
         thana.district.division,
     )
     assert patient.patient_profile.blood_group == "O+"
+
+
+def test_admin_names_where_a_mismatched_thana_lies_as_the_site_forms_do(admin_client):
+    patient = PatientFactory(thana=None, district=None, division=None)
+    thana = ThanaFactory()
+    elsewhere = ThanaFactory(district=DistrictFactory(division=thana.district.division))
+    url = reverse("admin:accounts_user_change", args=[patient.pk])
+    data = change_form_data(admin_client.get(url))
+    data.update(
+        {
+            "division": str(thana.district.division.pk),
+            "district": str(thana.district.pk),
+            "thana": str(elsewhere.pk),
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["thana"] == [
+        f"{elsewhere.name} is in {elsewhere.district.name} district, not in {thana.district.name}."
+    ]
+    patient.refresh_from_db()
+    assert patient.thana is None
 
 
 def test_doctor_change_page_shows_the_doctor_profile_only(admin_client):

@@ -1,9 +1,11 @@
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
@@ -14,6 +16,8 @@ from icalendar import Calendar
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, UserFactory
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
+
+DHAKA = ZoneInfo("Asia/Dhaka")
 
 # Django's own Bengali weekday names, by date.weekday().
 BENGALI_WEEKDAYS = ["সোমবার", "মঙ্গলবার", "বুধবার", "বৃহস্পতিবার", "শুক্রবার", "শনিবার", "রবিবার"]
@@ -111,6 +115,27 @@ def test_reminder_is_in_the_patients_language():
     assert weekday in message.body
     assert weekday in message.alternatives[0][0]
     assert '<html lang="bn">' in message.alternatives[0][0]
+
+
+@pytest.mark.django_db
+def test_bengali_reminder_subject_has_bengali_digits_for_the_serial_and_date():
+    doctor = DoctorProfileFactory(user=UserFactory(role="doctor", full_name="ডা. নাসরিন আক্তার"))
+    patient = PatientFactory(preferred_language="bn")
+    with time_machine.travel(datetime(2025, 3, 10, 8, 0, tzinfo=DHAKA), tick=False):
+        AppointmentFactory(
+            doctor=doctor,
+            patient=patient,
+            start=datetime(2025, 3, 10, 14, 30, tzinfo=DHAKA),
+            status=Appointment.Status.CONFIRMED,
+            serial=3,
+        )
+
+        run()
+
+    [message] = mail.outbox
+    assert message.subject == (
+        "স্মরণিকা: ডা. নাসরিন আক্তার-এর সাথে অ্যাপয়েন্টমেন্ট, সোমবার, ১০ মার্চ, ১৪:৩০, সিরিয়াল ৩"
+    )
 
 
 @pytest.mark.django_db

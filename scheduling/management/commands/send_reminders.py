@@ -3,9 +3,8 @@ from datetime import timedelta
 from smtplib import SMTPException
 
 from django.core.management.base import BaseCommand
-from django.utils import formats, timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from scheduling.emails import appointment_email
 from scheduling.models import Appointment
@@ -56,20 +55,13 @@ def release(appointment, claimed_at):
 
 def reminder_email(appointment):
     """The patient's reminder, in the patient's language, with the .ics attached."""
-
-    def subject(appointment):
-        return _("Reminder: appointment with %(doctor)s, %(when)s, serial %(serial)s") % {
-            "doctor": appointment.doctor.user.full_name,
-            "when": formats.date_format(timezone.localtime(appointment.start), "l, j F, H:i"),
-            "serial": appointment.serial,
-        }
-
     return appointment_email(
         appointment,
         appointment.patient,
         template="scheduling/email/reminder.txt",
         html_template="scheduling/email/reminder.html",
-        subject=subject,
+        subject=gettext_lazy("Reminder: appointment with %(doctor)s, %(when)s, serial %(serial)s"),
+        when_format="l, j F, H:i",
     )
 
 
