@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +13,7 @@ from accounts.decorators import doctor_required, staff_required
 from accounts.models import DoctorProfile
 from appion import clinic_calendar
 from appion.csv_download import csv_download
+from locations.models import local_name
 from reports import charts, selectors
 from reports.figures import STATUSES
 
@@ -80,12 +81,9 @@ def _heat_map(week_hours):
 def overview(request):
     rng, context = _range_context(request)
     figures = selectors.overview(rng)
-    language = translation.get_language()
     specialization_pairs = [
         (
-            row["doctor__specialization__name_bn"]
-            if language == "bn"
-            else row["doctor__specialization__name"],
+            local_name(row["doctor__specialization__name"], row["doctor__specialization__name_bn"]),
             row["n"],
         )
         for row in figures["by_specialization"]
