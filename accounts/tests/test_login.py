@@ -255,6 +255,15 @@ def test_the_lockout_page_is_in_bengali_for_bengali_readers(settings):
     assert "Please try again in" not in response.content.decode()
 
 
+def test_the_bengali_lockout_page_says_when_in_bengali_digits():
+    user = PatientFactory()
+    with time_machine.travel(NOW, tick=False):
+        for _attempt in range(5):
+            last = log_in(HOME, user.email, "wrong", language="bn")
+    assert last.status_code == 429
+    assert "অনুগ্রহ করে ১৫ মিনিট পরে আবার চেষ্টা করুন।" in last.content.decode()
+
+
 def test_failed_logins_under_the_address_limit_lock_nothing(settings):
     user = PatientFactory()
     for n in range(29):
