@@ -4,6 +4,7 @@ in accounts.services."""
 from decimal import Decimal
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -290,15 +291,30 @@ class EmailChangeForm(forms.Form):
         return cleaned
 
 
-class LoginForm(AuthenticationForm):
-    """Django's login form, labelled for email login."""
+class LoginNameMixin(forms.Form):
+    """The login name of every login form: the email address or the mobile number, which
+    the authentication backend tells apart (accounts.backends.EmailBackend). A text
+    field, since a browser would refuse a number in an email field; the refusal says the
+    same whatever was wrong, so that it tells nobody which emails and numbers have
+    accounts."""
 
-    username = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    # No max_length validator, as in Django's own login forms: an overlong name is a
+    # failed login that django-axes counts (the backend refuses it unread).
+    username = forms.CharField(
+        label=_("Email or mobile number"),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The email address or the password is not correct."),
     }
+
+
+class LoginForm(LoginNameMixin, AuthenticationForm):
+    """Django's login form, with the email or the mobile number as the login name."""
+
+
+class AdminLoginForm(LoginNameMixin, AdminAuthenticationForm):
+    """Django's admin login form (staff only), with the same login name and refusal."""

@@ -46,3 +46,19 @@ def normalize_mobile(value: str) -> str:
     ) or not phonenumbers.is_valid_number(number):
         raise ValidationError(_("This is not a valid mobile number."), code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# No spelling of a mobile number is longer: "+৮৮০ ১৭১২-৩৪৫-৬৭৮" and the like.
+MOBILE_SPELLING_MAX_LENGTH = 32
+
+
+def as_mobile(value: str) -> str | None:
+    """The value as a stored mobile number (+8801XXXXXXXXX) when it is a Bangladeshi
+    mobile number in any spelling normalize_mobile accepts, else None. For the login name,
+    which is an email address or a mobile number: an address is never taken for a number."""
+    if not value or "@" in value or len(value) > MOBILE_SPELLING_MAX_LENGTH:
+        return None
+    try:
+        return normalize_mobile(value)
+    except ValidationError:
+        return None

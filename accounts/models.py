@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.mobile import as_mobile
 from locations.models import LocalNameMixin
 
 
@@ -28,6 +29,16 @@ class UserManager(BaseUserManager):
         if len(username) > self.model._meta.get_field("email").max_length:
             raise self.model.DoesNotExist
         return self.get(email__iexact=username)
+
+    def get_by_login_name(self, name):
+        """The account that logs in as `name`: its email in any letter case, or its
+        mobile number in any spelling the registration form accepts (with or without
+        +880, spaces, dashes, Bengali digits). Raises DoesNotExist when there is none,
+        an unknown name and a malformed one alike."""
+        mobile = as_mobile(name)
+        if mobile is not None:
+            return self.get(mobile=mobile)
+        return self.get_by_natural_key(name)
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from accounts.audit import AuditedAdmin
+from accounts.forms import AdminLoginForm
 from appion.ratelimits import limit_password_checks
 
 
@@ -18,7 +19,10 @@ class EmptyToFieldAdmin:
 class AppionAdminSite(admin.AdminSite):
     """Django's admin site, except that each model admin registered with it also writes
     the audit log (accounts.audit.AuditedAdmin) and reads an empty `_to_field` as none
-    (EmptyToFieldAdmin), including those of Django's own apps and any added later."""
+    (EmptyToFieldAdmin), including those of Django's own apps and any added later. Its
+    login takes the email or the mobile number, as the site's does."""
+
+    login_form = AdminLoginForm
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin

@@ -17,6 +17,8 @@ DEMO_EMAILS = [
     "newdoctor@appion.test",
     "patient@appion.test",
 ]
+# README: "01911000001 to 01911000004, in this order".
+DEMO_MOBILES = ["01911000001", "01911000002", "01911000003", "01911000004"]
 
 
 def seed(**options):
@@ -31,6 +33,16 @@ def test_each_demo_login_works_with_the_documented_password(client, email):
     seed(doctors=3, patients=3)
 
     response = client.post("/accounts/login/", {"username": email, "password": "Appion#2026"})
+
+    assert response.status_code == 302
+    assert get_user(client).email == email
+
+
+@pytest.mark.parametrize("email, mobile", list(zip(DEMO_EMAILS, DEMO_MOBILES, strict=True)))
+def test_each_demo_login_works_with_the_documented_mobile_number(client, email, mobile):
+    seed(doctors=0, patients=0)
+
+    response = client.post("/accounts/login/", {"username": mobile, "password": "Appion#2026"})
 
     assert response.status_code == 302
     assert get_user(client).email == email
