@@ -2,15 +2,17 @@
 with one lockout for both."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import AuditEntry
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, StaffFactory, UserFactory
-from accounts.tests.test_login import LOGIN_URL
+from accounts.tests.test_login import ELSEWHERE, HOME, LOGIN_URL, NOW, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +148,56 @@ def test_a_mobile_number_belongs_to_one_account_and_many_have_none():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         UserFactory(mobile=MOBILE)
+
+
+def test_failures_by_email_and_by_mobile_add_up_to_one_lock(rahim):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        for name in ["rahim@example.com", "RAHIM@example.com", "Rahim@Example.com"]:
+            assert log_in(HOME, name, "wrong").status_code == 200
+        assert log_in(HOME, "01712345678", "wrong").status_code == 200
+        last = log_in(HOME, "+880 1712-345678", "wrong")
+        assert last.status_code == 429
+        assert last["Retry-After"] == "900"
+
+        for name in ["rahim@example.com", "01712345678", "০১৭১২৩৪৫৬৭৮"]:
+            response = log_in(HOME, name, DEFAULT_PASSWORD)
+            assert response.status_code == 429
+            assert "Please try again in 15 minutes." in response.content.decode()
+            assert not response.logged_in
+
+        # The lock is the account's from that address only, and ends with its time.
+        assert log_in(ELSEWHERE, "01712345678", DEFAULT_PASSWORD).logged_in
+        traveller.shift(timedelta(minutes=15, seconds=1))
+        assert log_in(HOME, "01712345678", DEFAULT_PASSWORD).logged_in
+
+
+def test_a_login_by_mobile_clears_the_failures_by_email(rahim):
+    for _attempt in range(4):
+        log_in(HOME, "rahim@example.com", "wrong")
+    assert log_in(HOME, "01712345678", DEFAULT_PASSWORD).logged_in
+
+    for _attempt in range(4):
+        assert log_in(HOME, "rahim@example.com", "wrong").status_code == 200
+
+
+def test_spellings_of_an_unknown_mobile_add_up_to_one_lock():
+    spellings = ["01812345678", "+8801812345678", "8801812345678", "018-1234-5678", "০১৮১২৩৪৫৬৭৮"]
+
+    answers = [log_in(HOME, name, "wrong").status_code for name in spellings]
+
+    assert answers == [200, 200, 200, 200, 429]
+
+
+def test_failures_by_mobile_count_towards_the_address_limit(settings, rahim):
+    settings.APPION_RATE_LOGIN_FAILURES = "3/h"
+    other = PatientFactory(mobile="+8801912345678")
+    log_in(HOME, "01812345678", "x")
+    log_in(HOME, "01912345678", "x")
+    log_in(HOME, "nobody@example.com", "x", url=ADMIN_LOGIN_URL)
+
+    for name in ["01712345678", "rahim@example.com", other.email]:
+        response = log_in(HOME, name, DEFAULT_PASSWORD)
+        assert response.status_code == 429
+        assert "Too many failed logins have come from your network" in response.content.decode()
+        assert not response.logged_in
+    assert log_in(ELSEWHERE, "01712345678", DEFAULT_PASSWORD).logged_in
