@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
-from accounts.models import AuditEntry, User
+from accounts.backends import login_identity
+from accounts.models import AuditEntry
 from appion.client_ip import client_ip
 
 Action = AuditEntry.Action
@@ -75,9 +76,11 @@ def record(action, *, user=None, request=None, email="", target=None, detail=Non
 
 
 def attempted_email(value) -> str:
-    """The login name tried in a failed login, if it is an email address. Anything else
-    is dropped: people type their password into the email field."""
-    value = User.objects.normalize_email(str(value or ""))[:254]
+    """The email of the login name tried in a failed login (accounts.backends.
+    login_identity): the name itself if it is an email address, the account's email if it
+    is an account's mobile number. Anything else is dropped: people type their password
+    into the login field, and a number no account has names nobody."""
+    value = login_identity(str(value or ""))[:254]
     try:
         validate_email(value)
     except ValidationError:

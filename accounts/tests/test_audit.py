@@ -59,6 +59,23 @@ def test_failed_login_records_the_email_tried_never_the_password(client):
     assert "Wrong#Secret99" not in repr(row)
 
 
+def test_failed_login_by_mobile_records_the_account_email_never_the_number(client):
+    PatientFactory(email="rahim@example.com", mobile="+8801712345678")
+    for name in ["০১৭১২-৩৪৫৬৭৮", "01812345678", "+8801712345678"]:
+        client.post(
+            LOGIN_URL, {"username": name, "password": "Wrong#Secret99"}, REMOTE_ADDR=ADDRESS
+        )
+
+    failed = AuditEntry.objects.filter(action=Action.LOGIN_FAILED).order_by("id")
+    # A number no account has names nobody, as a name that is not an email address.
+    assert [(entry.user, entry.email, entry.ip_address) for entry in failed] == [
+        (None, "rahim@example.com", ADDRESS),
+        (None, "", ADDRESS),
+        (None, "rahim@example.com", ADDRESS),
+    ]
+    assert "Wrong#Secret99" not in repr(list(failed.values()))
+
+
 def test_a_password_typed_as_the_admin_login_name_is_not_kept(client):
     # The admin's login form takes any text as the name, and people do type their
     # password there; only an email address is kept.
