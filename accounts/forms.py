@@ -308,7 +308,7 @@ class LoginNameMixin(forms.Form):
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("The email address or the password is not correct."),
+        "invalid_login": _("The email address or mobile number, or the password, is not correct."),
     }
 
 

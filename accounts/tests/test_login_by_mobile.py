@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 ADMIN_LOGIN_URL = "/admin/login/"
 MOBILE = "+8801712345678"
-GENERIC_ERROR = "The email address or the password is not correct."
+GENERIC_ERROR = "The email address or mobile number, or the password, is not correct."
 
 
 @pytest.fixture
