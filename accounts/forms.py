@@ -241,10 +241,6 @@ class PatientRegistrationForm(RegistrationMixin, PatientFieldsForm):
     pass
 
 
-class DoctorRegistrationForm(RegistrationMixin, DoctorFieldsForm):
-    pass
-
-
 class PatientProfileForm(PatientFieldsForm):
     pass
 

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import DateInput
-from accounts.forms import DoctorRegistrationForm as AccountsDoctorRegistrationForm
+from accounts.forms import DateInput, DoctorFieldsForm, RegistrationMixin
 from scheduling.hours import check_ranges, format_ranges, parse_ranges
 from scheduling.models import WEEK_ORDER, ScheduleSettings, VisitNotes, Weekday
 
@@ -120,8 +119,9 @@ class ChamberHoursField(forms.CharField):
         return ranges
 
 
-class DoctorRegistrationForm(AccountsDoctorRegistrationForm):
-    """Doctor registration with the chamber hours of a usual week."""
+class DoctorRegistrationForm(RegistrationMixin, DoctorFieldsForm):
+    """Doctor registration: the login, the doctor's profile (accounts) and the chamber
+    hours of a usual week. The one form of it (services.register_doctor saves it)."""
 
     chamber_hours = ChamberHoursField()
 

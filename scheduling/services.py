@@ -182,10 +182,15 @@ def send_booking_emails(appointment):
 
 @transaction.atomic
 def register_doctor(*, email, password, data):
-    """Register a doctor (see accounts.services.register_doctor) and give them the
-    chamber hours from `data["chamber_hours"]` on Saturday to Thursday, with the default
-    booking rules. Raises accounts.services.AccountError like the accounts service."""
-    user = account_services.register_doctor(email=email, password=password, data=data)
+    """Register a doctor, the one way: the account and profile, not yet verified
+    (accounts.services.create_account), and the chamber hours from
+    `data["chamber_hours"]` on Saturday to Thursday, with the default booking rules.
+    `data` holds the cleaned fields of forms.DoctorRegistrationForm. Raises
+    accounts.services.AccountError, creating nothing, when the email, mobile or licence
+    is taken."""
+    user = account_services.create_account(
+        role=User.Role.DOCTOR, email=email, password=password, data=data
+    )
     ranges = data.get("chamber_hours") or []
     save_schedule(
         doctor=user.doctor_profile, week=dict.fromkeys(clinic_calendar.WORKING_WEEK, ranges)

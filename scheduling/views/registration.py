@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.views import registration_page
+from accounts.registration import registration_page
 from appion.ratelimits import limit_posts
 from scheduling import services
 from scheduling.forms import DoctorRegistrationForm
