@@ -447,31 +447,25 @@ def refresh_next_free(*, doctor_ids=None, now=None) -> int:
 
 
 def _store_next_free(doctors, *, now=None):
+    """Save each doctor's next free slot start as of `now`: one UPDATE for those with
+    settings, an INSERT for those without."""
     if not doctors:
         return 0
-    store_next_free(doctors, next_free_slots(doctors, now=now), force=True)
-    return len(doctors)
-
-
-def store_next_free(doctors, slots, *, force=False):
-    """Save each doctor's next free slot start from `slots` ({doctor_id: Slot or None})
-    where it differs from the stored one (all of them with force): one UPDATE for those
-    with settings, an INSERT for those without."""
+    slots = next_free_slots(doctors, now=now)
     changed, missing = [], []
     for doctor in doctors:
         slot = slots.get(doctor.pk)
-        start = slot.start if slot else None
         schedule = settings_for(doctor)
+        schedule.next_free_at = slot.start if slot else None
         if schedule.pk is None:
-            schedule.next_free_at = start
             missing.append(schedule)
-        elif force or schedule.next_free_at != start:
-            schedule.next_free_at = start
+        else:
             changed.append(schedule)
     if changed:
         ScheduleSettings.objects.bulk_update(changed, ["next_free_at"])
     if missing:
         ScheduleSettings.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(doctors)
 
 
 def refresh_after_commit(doctor):

@@ -18,7 +18,7 @@ from accounts.models import Specialization
 from appion.caching import anonymous_page_cache
 from locations.models import District, Division, Thana
 from locations.selectors import districts_of, thanas_of
-from scheduling import selectors, services
+from scheduling import selectors
 from scheduling.forms import parse_date
 from scheduling.models import WEEK_ORDER, Weekday
 from scheduling.views.common import PAGE_SIZE, listed_doctor, search_text, slots_context
@@ -112,9 +112,9 @@ def directory(request):
         free_that_day = selectors.free_slots_for_doctors(candidates, day, day, now=now)
         doctors = [d for d in candidates if free_that_day.get(d.pk)]
     page = Paginator(doctors, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Shown as computed now; the stored value, by which the page sorts, is kept current
+    # by the writes that change it and by refresh_next_free (cron): a GET writes nothing.
     next_slots = selectors.next_free_slots(page.object_list, now=now)
-    services.store_next_free(page.object_list, next_slots)
-
     cards = [(doctor, next_slots.get(doctor.pk)) for doctor in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
