@@ -9,18 +9,20 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
 from scheduling.models import (
     BOOKING_WINDOW_MAX_DAYS,
+    WEEK_ORDER,
     Appointment,
     AppointmentEvent,
     ChamberHours,
     ScheduleSettings,
     TimeOff,
+    Weekday,
 )
 
 
@@ -306,6 +308,47 @@ def search_doctors(
     if max_fee is not None:
         doctors = doctors.filter(consultation_fee__lte=max_fee)
     return doctors
+
+
+# The directory's orders. "next" uses the stored next free slot
+# (ScheduleSettings.next_free_at), so that the database sorts thousands of doctors; the
+# page then shows each of its doctors' slot computed afresh (next_free_slots).
+DIRECTORY_ORDERS = {
+    "next": (F("schedule_settings__next_free_at").asc(nulls_last=True), "user__full_name", "pk"),
+    "fee": ("consultation_fee", "user__full_name", "pk"),
+    "experience": ("-experience_years", "user__full_name", "pk"),
+}
+
+
+def directory_doctors(*, order="next", day=None, now=None, **filters):
+    """The listed doctors that the directory's `filters` find (see search_doctors), in
+    the `order` of DIRECTORY_ORDERS. With `day`, only those with a free slot that day:
+    a list, computed for all of them together in a fixed number of queries."""
+    doctors = search_doctors(**filters).order_by(*DIRECTORY_ORDERS[order])
+    if day is None:
+        return doctors
+    candidates = list(doctors)
+    free_that_day = free_slots_for_doctors(candidates, day, day, now=now)
+    return [doctor for doctor in candidates if free_that_day.get(doctor.pk)]
+
+
+def weekly_chamber_hours(doctor) -> list:
+    """The doctor's chamber hours by weekday, Saturday first: [(weekday label, [ChamberHours,
+    ...]), ...], an empty list for a closed day."""
+    by_day = {day: [] for day in WEEK_ORDER}
+    for hour_range in doctor.chamber_hours.all():
+        by_day[hour_range.weekday].append(hour_range)
+    return [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
+
+
+def next_free_day(doctor) -> date | None:
+    """The local day of the doctor's stored next free slot, so that their page opens on
+    a day with slots rather than on a full today; None when there is none. (Stored, not
+    computed: as current as the last write or refresh_next_free.)"""
+    schedule = getattr(doctor, "schedule_settings", None)
+    if schedule is None or schedule.next_free_at is None:
+        return None
+    return clinic_calendar.local_day(schedule.next_free_at)
 
 
 def visible_appointments(user):

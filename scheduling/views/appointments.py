@@ -17,28 +17,28 @@ from accounts import audit
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
 from scheduling.calendar import ics_filename
-from scheduling.forms import CancelForm, DeclineForm, VisitNotesForm
-from scheduling.models import Appointment, VisitNotes
-from scheduling.views.common import (
-    PAGE_SIZE,
-    parse_start,
-    search_text,
-    slots_context,
-    visible_appointment,
+from scheduling.forms import (
+    AppointmentSearchForm,
+    CancelForm,
+    DeclineForm,
+    SlotStartForm,
+    VisitNotesForm,
 )
+from scheduling.models import Appointment, VisitNotes
+from scheduling.views.common import PAGE_SIZE, slots_context, visible_appointment
 
 
 @login_required
 def my_appointments(request):
     if request.user.role == "doctor":
         return redirect("scheduling:portal")
-    now = timezone.now()
+    search = AppointmentSearchForm(request.GET)
+    q = search.cleaned_data["q"] if search.is_valid() else ""
     mine = selectors.visible_appointments(request.user).filter(patient=request.user)
-    q = search_text(request.GET.get("q", ""))
     if q:
         mine = mine.filter(doctor__user__full_name__icontains=q)
     # Upcoming: still to come and not cancelled; everything else is history.
-    still_on = Q(end__gt=now) & ~Q(status=Appointment.Status.CANCELLED)
+    still_on = Q(end__gt=timezone.now()) & ~Q(status=Appointment.Status.CANCELLED)
     upcoming = mine.filter(still_on).order_by("start")
     past = Paginator(mine.exclude(still_on).order_by("-start"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -124,19 +124,19 @@ def cancel(request, appointment_id):
 def reschedule(request, appointment_id):
     appointment = visible_appointment(request, appointment_id)
     if request.method == "POST":
-        start = parse_start(request.POST.get("start", ""))
+        form = SlotStartForm(request.POST)
         try:
-            if start is None:
-                raise services.BookingError(_("Pick one of the free slots."))
+            if not form.is_valid():
+                raise services.BookingError(form.errors["start"][0])
             new = services.reschedule_appointment(
-                appointment=appointment, start=start, by=request.user
+                appointment=appointment, start=form.cleaned_data["start"], by=request.user
             )
         except services.BookingError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Your appointment has been moved."))
             return redirect("scheduling:appointment", appointment_id=new.pk)
-    context = slots_context(appointment.doctor, request.GET.get("date"))
+    context = slots_context(appointment.doctor, request.GET)
     context["appointment"] = appointment
     return render(request, "scheduling/reschedule.html", context)
 

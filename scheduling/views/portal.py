@@ -15,11 +15,9 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import doctor_required
 from appion.l10n import local_digits
 from scheduling import selectors, services
-from scheduling.forms import ScheduleForm, TimeOffForm, VisitNotesForm, parse_date
+from scheduling.forms import AgendaForm, ScheduleForm, TimeOffForm, VisitNotesForm
 from scheduling.models import Appointment, ChamberHours, TimeOff, VisitNotes
 from scheduling.views.common import visible_appointment
-
-AGENDA_REACH_DAYS = 10 * 366
 
 
 @doctor_required
@@ -78,17 +76,10 @@ def _day_agenda(doctor, day):
 @doctor_required
 def agenda(request):
     doctor = request.user.doctor_profile
-    raw = request.GET.get("date")
-    today = timezone.localdate()
-    day = parse_date(raw) if raw else today
-    if day is None:
-        messages.error(request, _("That is not a date; showing today."))
-        day = today
-    elif abs((day - today).days) > AGENDA_REACH_DAYS:
-        messages.error(request, _("Pick a day within ten years of today; showing today."))
-        day = today
-    week = request.GET.get("view") == "week"
-    days = [day + timedelta(days=n) for n in range(7)] if week else [day]
+    form = AgendaForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, form.errors["date"][0])
+    day, week, days = form.day, form.week, form.days
     tz = timezone.get_default_timezone()
     first = datetime.combine(days[0], datetime.min.time(), tzinfo=tz)
     appointments = (
