@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from django.core.cache import cache
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
@@ -365,6 +365,78 @@ def visible_appointments(user):
     if user.role == "doctor":
         return queryset.filter(doctor__user=user)
     return queryset.filter(patient=user)
+
+
+def agenda(doctor, days) -> list:
+    """The doctor's appointments on each of `days` (consecutive local days), cancelled
+    ones left out, each day's in serial order: [(day, [Appointment, ...]), ...]. One
+    query."""
+    appointments = (
+        Appointment.objects.between(days[0], days[-1])
+        .filter(doctor=doctor)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+        .order_by("start")
+    )
+    by_day = {day: [] for day in days}
+    for appointment in appointments:
+        by_day[clinic_calendar.local_day(appointment.start)].append(appointment)
+    return [(day, sorted(by_day[day], key=lambda a: a.serial)) for day in days]
+
+
+def portal_counts(doctor, *, today, now) -> dict:
+    """The portal's figures of the doctor's active appointments: this week's (from
+    Saturday), this month's, and this month's completed ones up to `now`. One query."""
+    week_start = clinic_calendar.week_start(today)
+    week_since, week_until = clinic_calendar.window(week_start, week_start + timedelta(days=6))
+    month_since, month_until = clinic_calendar.window(
+        clinic_calendar.month_start(today), clinic_calendar.month_end(today)
+    )
+    return (
+        Appointment.objects.active()
+        .filter(doctor=doctor)
+        .aggregate(
+            week=Count("pk", filter=Q(start__gte=week_since, start__lt=week_until)),
+            month=Count("pk", filter=Q(start__gte=month_since, start__lt=month_until)),
+            completed_month=Count(
+                "pk",
+                filter=Q(
+                    status=Appointment.Status.COMPLETED, start__gte=month_since, start__lte=now
+                ),
+            ),
+        )
+    )
+
+
+def pending_requests(doctor, *, now):
+    """The doctor's pending appointments that have not ended yet, soonest first."""
+    return (
+        Appointment.objects.filter(doctor=doctor, status=Appointment.Status.PENDING, end__gt=now)
+        .select_related("patient")
+        .order_by("start")
+    )
+
+
+def upcoming_time_off(doctor):
+    """The doctor's time off that has not ended yet (today counts)."""
+    return TimeOff.objects.filter(doctor=doctor, end_date__gte=clinic_calendar.today())
+
+
+def visits_around(appointment, *, limit=20):
+    """The patient's other appointments with the same doctor, with their visit notes:
+    (up to `limit` before `appointment`, latest first; up to `limit` after it, earliest
+    first), ties on the start ordered by id. Never another doctor's: their notes are
+    not this doctor's to read."""
+    others = (
+        Appointment.objects.filter(patient=appointment.patient_id, doctor=appointment.doctor_id)
+        .exclude(pk=appointment.pk)
+        .select_related("visit_notes")
+    )
+    before = Q(start__lt=appointment.start) | Q(start=appointment.start, pk__lt=appointment.pk)
+    return (
+        others.filter(before).order_by("-start", "-pk")[:limit],
+        others.exclude(before).order_by("start", "pk")[:limit],
+    )
 
 
 def _slots_version_key(doctor_id):

@@ -323,6 +323,29 @@ def check_transition(*, appointment, to, by, now=None) -> None:
         raise BookingError(_("A visit can be marked only once its time has begun."))
 
 
+# The appointment page's buttons and the status each one asks for.
+ACTIONS = {
+    "cancel": Status.CANCELLED,
+    "confirm": Status.CONFIRMED,
+    "complete": Status.COMPLETED,
+    "no_show": Status.NO_SHOW,
+}
+
+
+def permitted_actions(*, appointment, by, now=None) -> dict[str, bool]:
+    """{action: whether `by` may take it on `appointment` now} for each of ACTIONS, as
+    check_transition decides."""
+    permitted = {}
+    for action, status in ACTIONS.items():
+        try:
+            check_transition(appointment=appointment, to=status, by=by, now=now)
+        except BookingError:
+            permitted[action] = False
+        else:
+            permitted[action] = True
+    return permitted
+
+
 def _audit_status(appointment, *, by, previous):
     """Record a status change in the audit log too, which adds the client's address to
     what the AppointmentEvent holds (never the reason: it may describe the patient)."""

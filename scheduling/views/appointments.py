@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import audit
+from accounts.models import User
+from appion import clinic_calendar
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
 from scheduling.calendar import ics_filename
@@ -30,7 +32,7 @@ from scheduling.views.common import PAGE_SIZE, slots_context, visible_appointmen
 
 @login_required
 def my_appointments(request):
-    if request.user.role == "doctor":
+    if request.user.role == User.Role.DOCTOR:
         return redirect("scheduling:portal")
     search = AppointmentSearchForm(request.GET)
     q = search.cleaned_data["q"] if search.is_valid() else ""
@@ -55,18 +57,7 @@ def appointment_detail(request, appointment_id):
     appointment = visible_appointment(request, appointment_id)
     user = request.user
     now = timezone.now()
-    can = {}
-    for action, status in (
-        ("cancel", Appointment.Status.CANCELLED),
-        ("confirm", Appointment.Status.CONFIRMED),
-        ("complete", Appointment.Status.COMPLETED),
-        ("no_show", Appointment.Status.NO_SHOW),
-    ):
-        try:
-            services.check_transition(appointment=appointment, to=status, by=user, now=now)
-            can[action] = True
-        except services.BookingError:
-            can[action] = False
+    can = services.permitted_actions(appointment=appointment, by=user, now=now)
     notes = VisitNotes.objects.filter(appointment=appointment).first()
     is_doctor = appointment.doctor.user_id == user.pk
     notes_form = None
@@ -74,15 +65,7 @@ def appointment_detail(request, appointment_id):
         notes_form = VisitNotesForm(instance=notes, prefix="notes")
     earlier = later = None
     if is_doctor or user.is_staff:
-        # The patient's visits with this doctor only: never another doctor's notes.
-        others = (
-            Appointment.objects.filter(patient=appointment.patient, doctor=appointment.doctor)
-            .exclude(pk=appointment.pk)
-            .select_related("visit_notes")
-        )
-        before = Q(start__lt=appointment.start) | Q(start=appointment.start, pk__lt=appointment.pk)
-        earlier = others.filter(before).order_by("-start", "-pk")[:20]
-        later = others.exclude(before).order_by("start", "pk")[:20]
+        earlier, later = selectors.visits_around(appointment)
     return render(
         request,
         "scheduling/appointment_detail.html",
@@ -181,7 +164,8 @@ def change_status(request, appointment_id):
 @require_http_methods(["GET"])
 def my_data(request):
     """The logged-in user's own data as a JSON file to keep (see selectors.personal_data);
-    each download is recorded in the audit log."""
+    each download is recorded in the audit log (the one write of a GET: a record of who
+    took the data, not a change to it)."""
     data = selectors.personal_data(request.user)
     audit.record(
         audit.Action.DATA_DOWNLOAD,
@@ -192,6 +176,6 @@ def my_data(request):
     response = JsonResponse(
         data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
-    day = timezone.localdate().isoformat()
+    day = clinic_calendar.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="appion-my-data-{day}.json"'
     return response

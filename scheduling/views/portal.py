@@ -1,10 +1,9 @@
 """The doctor's portal: the day's figures and agenda, chamber hours, time off and visit
 notes."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,95 +12,47 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import doctor_required
+from appion import clinic_calendar
 from appion.l10n import local_digits
 from scheduling import selectors, services
 from scheduling.forms import AgendaForm, ScheduleForm, TimeOffForm, VisitNotesForm
-from scheduling.models import Appointment, ChamberHours, TimeOff, VisitNotes
+from scheduling.models import ChamberHours, TimeOff, VisitNotes
 from scheduling.views.common import visible_appointment
 
 
 @doctor_required
 def portal(request):
     doctor = request.user.doctor_profile
-    today = timezone.localdate()
+    today = clinic_calendar.today()
     now = timezone.now()
-    mine = Appointment.objects.filter(doctor=doctor).select_related("patient")
-    week_start = today - timedelta(days=(today.weekday() - 5) % 7)  # Saturday
-    month_start = today.replace(day=1)
-    counts = mine.filter(status__in=Appointment.ACTIVE_STATUSES).aggregate(
-        week=Count(
-            "pk",
-            filter=Q(start__date__gte=week_start, start__date__lt=week_start + timedelta(days=7)),
-        ),
-        month=Count(
-            "pk", filter=Q(start__date__gte=month_start, start__date__lte=_month_end(today))
-        ),
-        completed_month=Count(
-            "pk", filter=Q(status="completed", start__date__gte=month_start, start__lte=now)
-        ),
-    )
     return render(
         request,
         "scheduling/portal.html",
         {
             "doctor": doctor,
             "today": today,
-            "agenda": _day_agenda(doctor, today),
-            "pending": mine.filter(status=Appointment.Status.PENDING, end__gt=now).order_by(
-                "start"
-            )[:20],
-            "counts": counts,
+            "agenda": selectors.agenda(doctor, [today])[0][1],
+            "pending": selectors.pending_requests(doctor, now=now)[:20],
+            "counts": selectors.portal_counts(doctor, today=today, now=now),
         },
-    )
-
-
-def _month_end(day):
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
-
-
-def _day_agenda(doctor, day):
-    tz = timezone.get_default_timezone()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-    return (
-        Appointment.objects.filter(
-            doctor=doctor, start__gte=start, start__lt=start + timedelta(days=1)
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("patient")
-        .order_by("serial", "start")
     )
 
 
 @doctor_required
 def agenda(request):
-    doctor = request.user.doctor_profile
     form = AgendaForm(request.GET)
     if not form.is_valid():
         messages.error(request, form.errors["date"][0])
-    day, week, days = form.day, form.week, form.days
-    tz = timezone.get_default_timezone()
-    first = datetime.combine(days[0], datetime.min.time(), tzinfo=tz)
-    appointments = (
-        Appointment.objects.filter(
-            doctor=doctor, start__gte=first, start__lt=first + timedelta(days=len(days))
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("patient")
-        .order_by("start")
-    )
-    by_day = {d: [] for d in days}
-    for appointment in appointments:
-        by_day[timezone.localtime(appointment.start).date()].append(appointment)
+    step = timedelta(days=7 if form.week else 1)
     return render(
         request,
         "scheduling/agenda.html",
         {
-            "day": day,
-            "week": week,
-            "by_day": [(d, sorted(by_day[d], key=lambda a: a.serial)) for d in days],
-            "previous": day - timedelta(days=7 if week else 1),
-            "next": day + timedelta(days=7 if week else 1),
+            "day": form.day,
+            "week": form.week,
+            "by_day": selectors.agenda(request.user.doctor_profile, form.days),
+            "previous": form.day - step,
+            "next": form.day + step,
         },
     )
 
@@ -149,7 +100,7 @@ def time_off(request):
             return redirect("scheduling:time_off_detail", time_off_id=leave.pk)
         messages.success(request, _("Your time off has been saved."))
         return redirect("scheduling:time_off")
-    leaves = TimeOff.objects.filter(doctor=doctor, end_date__gte=timezone.localdate())
+    leaves = selectors.upcoming_time_off(doctor)
     return render(request, "scheduling/time_off.html", {"form": form, "leaves": leaves})
 
 
