@@ -372,7 +372,6 @@ def _reset_confirm(world):
 ENDPOINTS = [
     Endpoint("home", lambda w: "/", get=("q",)),
     Endpoint("healthz", lambda w: "/healthz"),
-    Endpoint("set_language", lambda w: "/i18n/setlang/", post=("language", "next")),
     Endpoint("language", lambda w: "/language/bn/", get=("next",)),
     Endpoint(
         "accounts:login",
