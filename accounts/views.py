@@ -155,19 +155,17 @@ def change_email_confirm(request, token):
 
 @login_required
 def dashboard(request):
-    """Each role's landing page after login; the patient, doctor and staff pages of later
-    issues take its place."""
+    """Each role's landing page after login: patients land on their appointments, doctors
+    on the portal and staff on the reports (by URL name, so that accounts imports neither
+    app). Only an administrator account without staff access sees this page itself."""
     user = request.user
-    # Patients land on their appointments, doctors on the portal and staff on the reports
-    # (by URL name, so that accounts imports neither app).
     if user.is_staff:
         return redirect("reports:overview")
     if user.role == User.Role.PATIENT:
         return redirect("scheduling:appointments")
     if user.role == User.Role.DOCTOR:
         return redirect("scheduling:portal")
-    role = "staff" if user.is_staff else user.role
-    return render(request, "accounts/dashboard.html", {"role": role})
+    return render(request, "accounts/dashboard.html")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
