@@ -10,6 +10,7 @@ PAGE_SIZE = 20
 
 
 def listed_doctor(doctor_id):
+    """The listed doctor `doctor_id`, with what their pages show; 404 for any other."""
     return get_object_or_404(
         selectors.listed_doctors().select_related(
             "user", "specialization", "chamber_thana__district__division", "schedule_settings"
