@@ -26,6 +26,5 @@ def role_required(*roles, staff=False):
     return decorator
 
 
-patient_required = role_required(User.Role.PATIENT)
 doctor_required = role_required(User.Role.DOCTOR)
 staff_required = role_required(staff=True)

@@ -242,10 +242,6 @@ class PatientRegistrationForm(RegistrationMixin, PatientFieldsForm):
     pass
 
 
-class DoctorRegistrationForm(RegistrationMixin, DoctorFieldsForm):
-    pass
-
-
 class PatientProfileForm(PatientFieldsForm):
     pass
 

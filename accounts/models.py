@@ -129,14 +129,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
-    @property
-    def is_patient(self):
-        return self.role == self.Role.PATIENT
-
-    @property
-    def is_doctor(self):
-        return self.role == self.Role.DOCTOR
-
 
 class Specialization(LocalNameMixin, models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)

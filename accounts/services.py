@@ -80,24 +80,28 @@ def _create_user(*, role, email, password, data):
 
 
 @transaction.atomic
+def create_account(*, role, email, password, data):
+    """Create a patient or a doctor with their profile, from the cleaned fields of a
+    registration form (the part of registering that both share): a patient's
+    PATIENT_FIELDS, or a doctor's DOCTOR_FIELDS with the chamber in the chosen thana,
+    not yet verified. A doctor registers through scheduling.services.register_doctor,
+    which adds the chamber hours. Raises AccountError, creating nothing, when the
+    email, mobile or licence is taken."""
+    user = _create_user(role=role, email=email, password=password, data=data)
+    if role == User.Role.DOCTOR:
+        with _refused_if_taken(LICENCE_TAKEN, field="licence_number", photo=user.photo):
+            DoctorProfile.objects.create(
+                user=user, chamber_thana=data.get("thana"), **_pick(data, DOCTOR_FIELDS)
+            )
+    else:
+        PatientProfile.objects.create(user=user, **_pick(data, PATIENT_FIELDS))
+    return user
+
+
 def register_patient(*, email, password, data):
-    """Create a patient and their profile. `data` holds the cleaned fields of
+    """Register a patient (create_account). `data` holds the cleaned fields of
     PatientRegistrationForm. Raises AccountError when the email or mobile is taken."""
-    user = _create_user(role=User.Role.PATIENT, email=email, password=password, data=data)
-    PatientProfile.objects.create(user=user, **_pick(data, PATIENT_FIELDS))
-    return user
-
-
-@transaction.atomic
-def register_doctor(*, email, password, data):
-    """Create a doctor (not yet verified) and their profile; the chamber lies in the
-    chosen thana. Raises AccountError when the email, mobile or licence is taken."""
-    user = _create_user(role=User.Role.DOCTOR, email=email, password=password, data=data)
-    with _refused_if_taken(LICENCE_TAKEN, field="licence_number", photo=user.photo):
-        DoctorProfile.objects.create(
-            user=user, chamber_thana=data.get("thana"), **_pick(data, DOCTOR_FIELDS)
-        )
-    return user
+    return create_account(role=User.Role.PATIENT, email=email, password=password, data=data)
 
 
 def _replace_photo(user, photo):

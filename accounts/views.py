@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,29 +16,8 @@ from accounts.forms import (
 )
 from accounts.mobile import normalize_mobile
 from accounts.models import PatientProfile, User
+from accounts.registration import registration_page
 from appion.ratelimits import limit_password_checks, limit_posts
-
-BACKEND = "accounts.backends.EmailBackend"
-
-
-def registration_page(request, form_class, register, template_title):
-    """The registration page shared by every kind of account: validate, register, log
-    in, land on the dashboard."""
-    if request.user.is_authenticated:
-        return redirect("accounts:dashboard")
-    posted = request.method == "POST"
-    form = form_class(request.POST if posted else None, request.FILES if posted else None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = register(email=data["email"], password=data["password1"], data=data)
-        except services.AccountError as error:
-            form.add_error(error.field, error.message)
-        else:
-            login(request, user, backend=BACKEND)
-            messages.success(request, _("Welcome to Appion, %(name)s!") % {"name": user.full_name})
-            return redirect("accounts:dashboard")
-    return render(request, "accounts/register.html", {"form": form, "title": template_title})
 
 
 # Error reports (and the debug page) never show what was posted: passwords,
@@ -177,19 +155,17 @@ def change_email_confirm(request, token):
 
 @login_required
 def dashboard(request):
-    """Each role's landing page after login; the patient, doctor and staff pages of later
-    issues take its place."""
+    """Each role's landing page after login: patients land on their appointments, doctors
+    on the portal and staff on the reports (by URL name, so that accounts imports neither
+    app). Only an administrator account without staff access sees this page itself."""
     user = request.user
-    # Patients land on their appointments, doctors on the portal and staff on the reports
-    # (by URL name, so that accounts imports neither app).
     if user.is_staff:
         return redirect("reports:overview")
     if user.role == User.Role.PATIENT:
         return redirect("scheduling:appointments")
     if user.role == User.Role.DOCTOR:
         return redirect("scheduling:portal")
-    role = "staff" if user.is_staff else user.role
-    return render(request, "accounts/dashboard.html", {"role": role})
+    return render(request, "accounts/dashboard.html")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

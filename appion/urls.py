@@ -9,7 +9,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("language/<str:code>/", views.switch_language, name="language"),
     path("accounts/", include("accounts.urls")),
     path("locations/", include("locations.urls")),

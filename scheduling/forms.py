@@ -1,14 +1,25 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import DateInput
-from accounts.forms import DoctorRegistrationForm as AccountsDoctorRegistrationForm
+from accounts.forms import DateInput, DoctorFieldsForm, RegistrationMixin
+from accounts.models import Specialization
+from appion import clinic_calendar
+from appion.l10n import local_date
+from locations.models import District, Division, Thana
+from scheduling import selectors, services
 from scheduling.hours import check_ranges, format_ranges, parse_ranges
-from scheduling.models import WEEK_ORDER, ScheduleSettings, VisitNotes, Weekday
+from scheduling.models import (
+    BOOKING_WINDOW_MAX_DAYS,
+    WEEK_ORDER,
+    ScheduleSettings,
+    VisitNotes,
+    Weekday,
+)
 
 TIME_OFF_REACH_DAYS = 2 * 366
 HOURS_HELP = _("Time ranges separated by commas, e.g. 09:00-12:00,14:00-17:00. Empty: closed.")
@@ -120,8 +131,9 @@ class ChamberHoursField(forms.CharField):
         return ranges
 
 
-class DoctorRegistrationForm(AccountsDoctorRegistrationForm):
-    """Doctor registration with the chamber hours of a usual week."""
+class DoctorRegistrationForm(RegistrationMixin, DoctorFieldsForm):
+    """Doctor registration: the login, the doctor's profile (accounts) and the chamber
+    hours of a usual week. The one form of it (services.register_doctor saves it)."""
 
     chamber_hours = ChamberHoursField()
 
@@ -162,14 +174,6 @@ class BookingForm(forms.Form):
     )
 
 
-def parse_date(value) -> date | None:
-    """A YYYY-MM-DD query value as a date, or None when it is missing or malformed."""
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional)"),
@@ -204,3 +208,249 @@ class VisitNotesForm(forms.ModelForm):
         if follow_up and follow_up < timezone.localdate():
             raise ValidationError(_("The follow-up date cannot be in the past."))
         return follow_up
+
+
+# Query strings. Each page's parameters are read by a form; what a form cannot
+# understand never reaches a query, and the page says so in its own way (the
+# directory names the filters it ignored, the slot list says why it shows none, the
+# agenda shows today).
+
+AGENDA_REACH_DAYS = 10 * 366
+
+
+class IsoDateField(forms.Field):
+    """A day as the date inputs send it (YYYY-MM-DD, read by date.fromisoformat)."""
+
+    default_error_messages = {"invalid": forms.DateField.default_error_messages["invalid"]}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class SearchField(forms.CharField):
+    """A search box's text: at most 100 characters, trimmed, without NUL characters
+    (PostgreSQL cannot compare text that holds them). Never refused."""
+
+    def to_python(self, value):
+        return (value or "").replace("\x00", "").strip()[:100]
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A row chosen by its id from the address: only digits (at most nine) are looked up."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (value.isdigit() and len(value) < 10):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class AmountField(forms.Field):
+    """An amount of money from the address: a finite number, not negative."""
+
+    default_error_messages = {"invalid": forms.DecimalField.default_error_messages["invalid"]}
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            amount = None
+        # is_finite first: comparing a signalling NaN raises.
+        if amount is None or not amount.is_finite() or amount < 0:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return amount
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's query string. A value it cannot understand is left out rather
+    than refused: the page shows the doctors the other filters find and names the
+    ignored filters (`ignored`) by the labels of its search form."""
+
+    FILTERS = ("q", "specialization", "division", "district", "thana", "max_fee")
+
+    q = SearchField(required=False)
+    specialization = IdChoiceField(
+        Specialization.objects.all(), label=_("Specialization"), required=False
+    )
+    division = IdChoiceField(Division.objects.all(), label=_("Division"), required=False)
+    district = IdChoiceField(District.objects.all(), label=_("District"), required=False)
+    thana = IdChoiceField(Thana.objects.all(), label=_("Thana / upazila"), required=False)
+    max_fee = AmountField(label=_("Maximum fee (৳)"), required=False)
+    date = IsoDateField(label=_("Available on"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("next", _("Next free slot")),
+            ("fee", _("Fee, lowest first")),
+            ("experience", _("Experience, most first")),
+        ],
+    )
+
+    def clean_date(self):
+        """Only a day on which a doctor can be booked: today up to the longest booking
+        window."""
+        day = self.cleaned_data["date"]
+        first = clinic_calendar.today()
+        last = first + timedelta(days=BOOKING_WINDOW_MAX_DAYS)
+        if day is not None and not first <= day <= last:
+            raise ValidationError(self.fields["date"].error_messages["invalid"], code="reach")
+        return day
+
+    @property
+    def filters(self):
+        """The understood filters, for selectors.directory_doctors."""
+        return {
+            name: value
+            for name in self.FILTERS
+            if (value := self.cleaned_data.get(name)) is not None and value != ""
+        }
+
+    @property
+    def day(self):
+        """The day the doctors must have a free slot on, or None."""
+        return self.cleaned_data.get("date")
+
+    @property
+    def order(self):
+        """The chosen order: "next" (free slot, the default), "fee" or "experience"."""
+        return self.cleaned_data.get("sort") or "next"
+
+    @property
+    def ignored(self):
+        """The names of the parameters that were not understood, in the form's order."""
+        return [name for name in self.fields if name in self.errors]
+
+    @property
+    def ignored_labels(self):
+        return [self.fields[name].label for name in self.ignored]
+
+
+class SlotDayForm(forms.Form):
+    """The day of a doctor's slot list (`?date=`): today up to the end of the doctor's
+    booking window. Without a date, `fallback`, else the first bookable day. `day` is
+    the day asked for, also when it is refused (None when it is not a date)."""
+
+    date = IsoDateField(
+        required=False,
+        error_messages={"invalid": _("That is not a date. Pick a day from the calendar.")},
+    )
+
+    def __init__(self, data, *, doctor, fallback=None):
+        super().__init__(data)
+        self.doctor = doctor
+        self.fallback = fallback
+        self.first_day, self.last_day = selectors.bookable_dates(selectors.settings_for(doctor))
+        self.day = None
+
+    def clean_date(self):
+        self.day = day = self.cleaned_data["date"] or self.fallback or self.first_day
+        if day < self.first_day:
+            raise ValidationError(
+                _("That day is in the past. Pick today or a later day."), code="past"
+            )
+        if day > self.last_day:
+            raise ValidationError(
+                _("Dr. %(name)s takes bookings up to %(last)s. Pick an earlier day."),
+                code="beyond_window",
+                params={
+                    "name": self.doctor.user.full_name,
+                    "last": local_date(self.last_day, "j M Y"),
+                },
+            )
+        return day
+
+
+class AgendaForm(forms.Form):
+    """The doctor's agenda query: `date` (today when missing or refused) and `view`
+    (`week` for the seven days from it, anything else one day)."""
+
+    date = IsoDateField(
+        required=False, error_messages={"invalid": _("That is not a date; showing today.")}
+    )
+    view = forms.Field(required=False)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day is not None and abs((day - clinic_calendar.today()).days) > AGENDA_REACH_DAYS:
+            raise ValidationError(
+                _("Pick a day within ten years of today; showing today."), code="reach"
+            )
+        return day
+
+    @property
+    def day(self):
+        return self.cleaned_data.get("date") or clinic_calendar.today()
+
+    @property
+    def week(self):
+        return self.cleaned_data.get("view") == "week"
+
+    @property
+    def days(self):
+        """The days to show: `day`, or the week from it."""
+        return [self.day + timedelta(days=n) for n in range(7 if self.week else 1)]
+
+
+class SlotStartField(forms.Field):
+    """A slot's start as the slot links and buttons send it (an ISO datetime; a `+`
+    that the address turned into a space is read back), aware in the site's time zone.
+    Refused when malformed or beyond the calendar there (year 1 at -23:59)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            start = datetime.fromisoformat(value.replace(" ", "+"))
+            if timezone.is_naive(start):
+                start = timezone.make_aware(start)
+            timezone.localtime(start)
+        except (ValueError, OverflowError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return start
+
+
+class SlotStartForm(forms.Form):
+    """The new slot of a rescheduling (`start`)."""
+
+    PICK_A_SLOT = _("Pick one of the free slots.")
+
+    start = SlotStartField(error_messages={"required": PICK_A_SLOT, "invalid": PICK_A_SLOT})
+
+
+class BookingSlotForm(forms.Form):
+    """The slot to book (`start`, from the address or else from the posted form): one
+    of the doctor's free slots now, then `slot`. Otherwise the error says why
+    (services.slot_refusal), and `requested_start` is the time asked for when it was one."""
+
+    start = SlotStartField(
+        error_messages={"required": services.NOT_A_SLOT, "invalid": services.NOT_A_SLOT}
+    )
+
+    def __init__(self, query, posted=None, *, doctor):
+        # The slot links name the start in the address; the confirmation form posts it.
+        super().__init__(query if query.get("start") else posted or {})
+        self.doctor = doctor
+        self.requested_start = self.slot = None
+
+    def clean_start(self):
+        start = self.requested_start = self.cleaned_data["start"]
+        self.slot = selectors.find_free_slot(self.doctor, start)
+        if self.slot is None:
+            raise ValidationError(
+                services.slot_refusal(doctor=self.doctor, start=start), code="not_free"
+            )
+        return start
+
+
+class AppointmentSearchForm(forms.Form):
+    """The search box of the patient's appointments: a doctor's name."""
+
+    q = SearchField(required=False)

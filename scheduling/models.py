@@ -60,8 +60,8 @@ class ScheduleSettings(models.Model):
     auto_confirm = models.BooleanField(_("confirm bookings automatically"), default=False)
     # The start of the doctor's next free slot as last computed (None: none in the
     # window), so that the directory can sort thousands of doctors in the database.
-    # Refreshed after every booking, cancellation and schedule change, by the
-    # refresh_next_free command, and whenever the directory shows the doctor.
+    # Refreshed after every booking, cancellation and schedule change, and for the
+    # passing of time by the refresh_next_free command (cron); never by a page view.
     next_free_at = models.DateTimeField(_("next free slot"), null=True, blank=True, editable=False)
 
     class Meta:

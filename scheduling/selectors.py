@@ -9,18 +9,20 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
 from scheduling.models import (
     BOOKING_WINDOW_MAX_DAYS,
+    WEEK_ORDER,
     Appointment,
     AppointmentEvent,
     ChamberHours,
     ScheduleSettings,
     TimeOff,
+    Weekday,
 )
 
 
@@ -308,6 +310,47 @@ def search_doctors(
     return doctors
 
 
+# The directory's orders. "next" uses the stored next free slot
+# (ScheduleSettings.next_free_at), so that the database sorts thousands of doctors; the
+# page then shows each of its doctors' slot computed afresh (next_free_slots).
+DIRECTORY_ORDERS = {
+    "next": (F("schedule_settings__next_free_at").asc(nulls_last=True), "user__full_name", "pk"),
+    "fee": ("consultation_fee", "user__full_name", "pk"),
+    "experience": ("-experience_years", "user__full_name", "pk"),
+}
+
+
+def directory_doctors(*, order="next", day=None, now=None, **filters):
+    """The listed doctors that the directory's `filters` find (see search_doctors), in
+    the `order` of DIRECTORY_ORDERS. With `day`, only those with a free slot that day:
+    a list, computed for all of them together in a fixed number of queries."""
+    doctors = search_doctors(**filters).order_by(*DIRECTORY_ORDERS[order])
+    if day is None:
+        return doctors
+    candidates = list(doctors)
+    free_that_day = free_slots_for_doctors(candidates, day, day, now=now)
+    return [doctor for doctor in candidates if free_that_day.get(doctor.pk)]
+
+
+def weekly_chamber_hours(doctor) -> list:
+    """The doctor's chamber hours by weekday, Saturday first: [(weekday label, [ChamberHours,
+    ...]), ...], an empty list for a closed day."""
+    by_day = {day: [] for day in WEEK_ORDER}
+    for hour_range in doctor.chamber_hours.all():
+        by_day[hour_range.weekday].append(hour_range)
+    return [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
+
+
+def next_free_day(doctor) -> date | None:
+    """The local day of the doctor's stored next free slot, so that their page opens on
+    a day with slots rather than on a full today; None when there is none. (Stored, not
+    computed: as current as the last write or refresh_next_free.)"""
+    schedule = getattr(doctor, "schedule_settings", None)
+    if schedule is None or schedule.next_free_at is None:
+        return None
+    return clinic_calendar.local_day(schedule.next_free_at)
+
+
 def visible_appointments(user):
     """The appointments `user` may see: a patient their own, a doctor their patients',
     staff all. Every view that takes an appointment id starts here, so a guessed id is
@@ -322,6 +365,78 @@ def visible_appointments(user):
     if user.role == "doctor":
         return queryset.filter(doctor__user=user)
     return queryset.filter(patient=user)
+
+
+def agenda(doctor, days) -> list:
+    """The doctor's appointments on each of `days` (consecutive local days), cancelled
+    ones left out, each day's in serial order: [(day, [Appointment, ...]), ...]. One
+    query."""
+    appointments = (
+        Appointment.objects.between(days[0], days[-1])
+        .filter(doctor=doctor)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+        .order_by("start")
+    )
+    by_day = {day: [] for day in days}
+    for appointment in appointments:
+        by_day[clinic_calendar.local_day(appointment.start)].append(appointment)
+    return [(day, sorted(by_day[day], key=lambda a: a.serial)) for day in days]
+
+
+def portal_counts(doctor, *, today, now) -> dict:
+    """The portal's figures of the doctor's active appointments: this week's (from
+    Saturday), this month's, and this month's completed ones up to `now`. One query."""
+    week_start = clinic_calendar.week_start(today)
+    week_since, week_until = clinic_calendar.window(week_start, week_start + timedelta(days=6))
+    month_since, month_until = clinic_calendar.window(
+        clinic_calendar.month_start(today), clinic_calendar.month_end(today)
+    )
+    return (
+        Appointment.objects.active()
+        .filter(doctor=doctor)
+        .aggregate(
+            week=Count("pk", filter=Q(start__gte=week_since, start__lt=week_until)),
+            month=Count("pk", filter=Q(start__gte=month_since, start__lt=month_until)),
+            completed_month=Count(
+                "pk",
+                filter=Q(
+                    status=Appointment.Status.COMPLETED, start__gte=month_since, start__lte=now
+                ),
+            ),
+        )
+    )
+
+
+def pending_requests(doctor, *, now):
+    """The doctor's pending appointments that have not ended yet, soonest first."""
+    return (
+        Appointment.objects.filter(doctor=doctor, status=Appointment.Status.PENDING, end__gt=now)
+        .select_related("patient")
+        .order_by("start")
+    )
+
+
+def upcoming_time_off(doctor):
+    """The doctor's time off that has not ended yet (today counts)."""
+    return TimeOff.objects.filter(doctor=doctor, end_date__gte=clinic_calendar.today())
+
+
+def visits_around(appointment, *, limit=20):
+    """The patient's other appointments with the same doctor, with their visit notes:
+    (up to `limit` before `appointment`, latest first; up to `limit` after it, earliest
+    first), ties on the start ordered by id. Never another doctor's: their notes are
+    not this doctor's to read."""
+    others = (
+        Appointment.objects.filter(patient=appointment.patient_id, doctor=appointment.doctor_id)
+        .exclude(pk=appointment.pk)
+        .select_related("visit_notes")
+    )
+    before = Q(start__lt=appointment.start) | Q(start=appointment.start, pk__lt=appointment.pk)
+    return (
+        others.filter(before).order_by("-start", "-pk")[:limit],
+        others.exclude(before).order_by("start", "pk")[:limit],
+    )
 
 
 def _slots_version_key(doctor_id):

@@ -169,10 +169,15 @@ def send_booking_emails(appointment):
 
 @transaction.atomic
 def register_doctor(*, email, password, data):
-    """Register a doctor (see accounts.services.register_doctor) and give them the
-    chamber hours from `data["chamber_hours"]` on Saturday to Thursday, with the default
-    booking rules. Raises accounts.services.AccountError like the accounts service."""
-    user = account_services.register_doctor(email=email, password=password, data=data)
+    """Register a doctor, the one way: the account and profile, not yet verified
+    (accounts.services.create_account), and the chamber hours from
+    `data["chamber_hours"]` on Saturday to Thursday, with the default booking rules.
+    `data` holds the cleaned fields of forms.DoctorRegistrationForm. Raises
+    accounts.services.AccountError, creating nothing, when the email, mobile or licence
+    is taken."""
+    user = account_services.create_account(
+        role=User.Role.DOCTOR, email=email, password=password, data=data
+    )
     ranges = data.get("chamber_hours") or []
     save_schedule(
         doctor=user.doctor_profile, week=dict.fromkeys(clinic_calendar.WORKING_WEEK, ranges)
@@ -305,6 +310,29 @@ def check_transition(*, appointment, to, by, now=None) -> None:
         raise BookingError(_("A visit can be marked only once its time has begun."))
 
 
+# The appointment page's buttons and the status each one asks for.
+ACTIONS = {
+    "cancel": Status.CANCELLED,
+    "confirm": Status.CONFIRMED,
+    "complete": Status.COMPLETED,
+    "no_show": Status.NO_SHOW,
+}
+
+
+def permitted_actions(*, appointment, by, now=None) -> dict[str, bool]:
+    """{action: whether `by` may take it on `appointment` now} for each of ACTIONS, as
+    check_transition decides."""
+    permitted = {}
+    for action, status in ACTIONS.items():
+        try:
+            check_transition(appointment=appointment, to=status, by=by, now=now)
+        except BookingError:
+            permitted[action] = False
+        else:
+            permitted[action] = True
+    return permitted
+
+
 def _audit_status(appointment, *, by, previous):
     """Record a status change in the audit log too, which adds the client's address to
     what the AppointmentEvent holds (never the reason: it may describe the patient)."""
@@ -429,31 +457,25 @@ def refresh_next_free(*, doctor_ids=None, now=None) -> int:
 
 
 def _store_next_free(doctors, *, now=None):
+    """Save each doctor's next free slot start as of `now`: one UPDATE for those with
+    settings, an INSERT for those without."""
     if not doctors:
         return 0
-    store_next_free(doctors, next_free_slots(doctors, now=now), force=True)
-    return len(doctors)
-
-
-def store_next_free(doctors, slots, *, force=False):
-    """Save each doctor's next free slot start from `slots` ({doctor_id: Slot or None})
-    where it differs from the stored one (all of them with force): one UPDATE for those
-    with settings, an INSERT for those without."""
+    slots = next_free_slots(doctors, now=now)
     changed, missing = [], []
     for doctor in doctors:
         slot = slots.get(doctor.pk)
-        start = slot.start if slot else None
         schedule = settings_for(doctor)
+        schedule.next_free_at = slot.start if slot else None
         if schedule.pk is None:
-            schedule.next_free_at = start
             missing.append(schedule)
-        elif force or schedule.next_free_at != start:
-            schedule.next_free_at = start
+        else:
             changed.append(schedule)
     if changed:
         ScheduleSettings.objects.bulk_update(changed, ["next_free_at"])
     if missing:
         ScheduleSettings.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(doctors)
 
 
 def refresh_after_commit(doctor):

@@ -2,7 +2,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from accounts.decorators import doctor_required, patient_required, staff_required
+from accounts.decorators import doctor_required, staff_required
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def call(decorator, user):
 
 @pytest.mark.parametrize(
     "decorator, allowed",
-    [(patient_required, "patient"), (doctor_required, "doctor"), (staff_required, "staff")],
+    [(doctor_required, "doctor"), (staff_required, "staff")],
 )
 def test_role_decorators(decorator, allowed):
     from django.core.exceptions import PermissionDenied

@@ -68,7 +68,7 @@ def test_a_connection_error_while_the_database_answers_stays_a_logged_500(caplog
     # e.g. SQLite's "LIKE or GLOB pattern too complex": a bug to fix, not an outage.
     client = Client(raise_request_exception=False)
     with mock.patch(
-        "scheduling.views.selectors.search_doctors",
+        "scheduling.views.directory.selectors.search_doctors",
         side_effect=OperationalError("LIKE or GLOB pattern too complex"),
     ):
         response = client.get("/doctors/")
@@ -82,7 +82,8 @@ def test_a_connection_error_while_the_database_answers_stays_a_logged_500(caplog
 def test_other_database_errors_are_not_taken_for_an_outage():
     client = Client(raise_request_exception=False)
     with mock.patch(
-        "scheduling.views.selectors.search_doctors", side_effect=DatabaseError("bad query")
+        "scheduling.views.directory.selectors.search_doctors",
+        side_effect=DatabaseError("bad query"),
     ):
         assert client.get("/doctors/").status_code == 500
 

@@ -1,0 +1,92 @@
+"""The public pages: the doctor directory, a doctor's page and the slot list of one day."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from accounts.models import Specialization
+from appion.caching import anonymous_page_cache
+from locations.models import Division
+from locations.selectors import districts_of, thanas_of
+from scheduling import selectors
+from scheduling.forms import DirectoryFilterForm
+from scheduling.views.common import PAGE_SIZE, listed_doctor, slots_context
+
+
+@anonymous_page_cache
+def directory(request):
+    form = DirectoryFilterForm(request.GET)
+    form.is_valid()  # what it cannot understand is left out, and named on the page
+    now = timezone.now()
+    doctors = selectors.directory_doctors(order=form.order, day=form.day, now=now, **form.filters)
+    page = Paginator(doctors, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Shown as computed now; the stored value, by which the page sorts, is kept current
+    # by the writes that change it and by refresh_next_free (cron): a GET writes nothing.
+    next_slots = selectors.next_free_slots(page.object_list, now=now)
+    query = request.GET.copy()
+    query.pop("page", None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
+    return render(
+        request,
+        "scheduling/directory.html",
+        {
+            "page": page,
+            "cards": [(doctor, next_slots.get(doctor.pk)) for doctor in page.object_list],
+            "filters": form.filters,
+            "day": form.day,
+            "sort": form.order,
+            "ignored": form.ignored,
+            "ignored_labels": form.ignored_labels,
+            "query": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+            "selected_location": _selected_location(form.filters),
+            "specializations": Specialization.objects.all(),
+            "divisions": Division.objects.all(),
+            "sorts": form.fields["sort"].choices,
+        },
+    )
+
+
+def _selected_location(filters):
+    """The chosen division, district and thana, with the options beneath them, so that
+    the selects show the search without JavaScript."""
+    division, district, thana = (filters.get(k) for k in ("division", "district", "thana"))
+    return {
+        "division": division.pk if division else None,
+        "district": district.pk if district else None,
+        "thana": thana.pk if thana else None,
+        "districts": districts_of(division.pk) if division else [],
+        "thanas": thanas_of(district.pk) if district else [],
+    }
+
+
+@anonymous_page_cache
+def doctor_detail(request, doctor_id):
+    doctor = listed_doctor(doctor_id)
+    context = slots_context(doctor, request.GET, fallback=selectors.next_free_day(doctor))
+    context["weekly_hours"] = selectors.weekly_chamber_hours(doctor)
+    return render(request, "scheduling/doctor_detail.html", context)
+
+
+def doctor_slots(request, doctor_id):
+    if request.htmx and settings.APPION_SLOTS_CACHE_SECONDS:
+        # The htmx fragment holds nothing personal, so it is cached for everyone for a
+        # few seconds; any booking or schedule change of the doctor starts a new key.
+        # It is only ever cached for a listed doctor.
+        key = selectors.slots_cache_key(doctor_id, request.GET.get("date", "")[:10], get_language())
+        html = cache.get(key)
+        if html is None:
+            context = slots_context(listed_doctor(doctor_id), request.GET)
+            html = render_to_string("scheduling/partials/slots.html", context, request)
+            cache.set(key, html, settings.APPION_SLOTS_CACHE_SECONDS)
+        return HttpResponse(html)
+    context = slots_context(listed_doctor(doctor_id), request.GET)
+    status = 400 if context["slot_error"] and not request.htmx else 200
+    template = "scheduling/partials/slots.html" if request.htmx else "scheduling/doctor_slots.html"
+    return render(request, template, context, status=status)
