@@ -10,9 +10,15 @@ def local_name(name, name_bn):
     The one home of this rule: the models' `local_name` (LocalNameMixin), the
     `local_name` template filter (`{% load names %}`) and rows of names read with
     .values() (the reports) all call it."""
-    if translation.get_language() == "bn" and name_bn:
+    if reads_bengali() and name_bn:
         return name_bn
     return name
+
+
+def reads_bengali():
+    """Whether the reader reads Bengali names (Bengali is the active language): the one
+    test behind local_name() and the name order of lists (locations.selectors)."""
+    return translation.get_language() == "bn"
 
 
 class LocalNameMixin:

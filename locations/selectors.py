@@ -1,13 +1,11 @@
 """Reads of the location tree, in the order of the language the user reads."""
 
-from django.utils import translation
-
-from locations.models import District, Division, Thana
+from locations.models import District, Division, Thana, reads_bengali
 
 
 def name_order():
     """Order by the name the user reads: the Bengali name when Bengali is active."""
-    return ["name_bn", "name"] if translation.get_language() == "bn" else ["name"]
+    return ["name_bn", "name"] if reads_bengali() else ["name"]
 
 
 def divisions():
