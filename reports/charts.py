@@ -22,6 +22,15 @@ STYLE = pygal.style.Style(
 )
 
 
+def whole_ticks(counts, most=6):
+    """The value axis's marks for `counts`: whole numbers from 0 past the largest, at
+    most `most` of them, so that small counts do not get 0, 0, 0, 1, 1 (pygal picks
+    fractions, which the count formatter rounds)."""
+    top = max(counts, default=0) or 1
+    step = -(-top // (most - 1))
+    return list(range(0, top + step, step))
+
+
 def _render(chart):
     # js=[]: pygal would otherwise link its tooltip script from a CDN; its inline
     # configuration script is removed too, so that the page passes the CSP.
@@ -70,6 +79,7 @@ def _per_day_chart(per_day, title):
     chart.x_labels = labels
     step = max(1, len(labels) // 12)
     chart.x_labels_major = labels[::step]
+    chart.y_labels = whole_ticks([n for _day, n in per_day])
     chart.add(str(title), [n for _day, n in per_day])
     return _render(chart)
 
@@ -85,5 +95,6 @@ def _bars_chart(pairs, title):
         title=str(title),
     )
     chart.x_labels = [label for label, _n in pairs]
+    chart.y_labels = whole_ticks([n for _label, n in pairs])
     chart.add(str(title), [n for _label, n in pairs])
     return _render(chart)

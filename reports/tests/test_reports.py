@@ -320,3 +320,14 @@ def test_the_heat_map_starts_on_saturday_in_both_reports(client, doctor):
             rows = re.findall(r'<th scope="row">(\w+)</th>(.*?)</tr>', heat_map, re.DOTALL)
             assert [label for label, _cells in rows] == week, url
             assert re.findall(r">(\d+)</td>", rows[0][1]) == ["1"], url  # Saturday, 10:00
+
+
+def test_charts_of_small_counts_mark_whole_numbers_once(client, known):
+    import re
+
+    client.force_login(StaffFactory())
+    html = client.get("/reports/").content.decode()
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    axis = re.search(r'<g class="axis y[^"]*">(.*?)</g></g>', svg, re.S).group(1)
+    marks = re.findall(r"<text[^>]*>([^<]*)</text>", axis)
+    assert marks == [str(n) for n in range(len(marks))]  # 0, 1, 2: no 0, 0, 0, 1, 1
