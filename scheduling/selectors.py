@@ -385,14 +385,16 @@ def agenda(doctor, days) -> list:
 
 
 def portal_counts(doctor, *, today, now) -> dict:
-    """The portal's figures of the doctor's active appointments: this week's (from
-    Saturday), this month's, and this month's completed ones up to `now`. One query."""
-    week_start = clinic_calendar.week_start(today)
-    week_since, week_until = clinic_calendar.window(week_start, week_start + timedelta(days=6))
-    month_since, month_until = clinic_calendar.window(
-        clinic_calendar.month_start(today), clinic_calendar.month_end(today)
-    )
-    return (
+    """The portal's figures of the doctor's active appointments, each over a whole
+    period, counted the same way: this week's (Saturday to Friday) and this month's,
+    and this month's completed visits up to `now`; with each period's first and last
+    day for the tiles' labels. One query."""
+    week_first = clinic_calendar.week_start(today)
+    week_last = week_first + timedelta(days=6)
+    month_first, month_last = clinic_calendar.month_start(today), clinic_calendar.month_end(today)
+    week_since, week_until = clinic_calendar.window(week_first, week_last)
+    month_since, month_until = clinic_calendar.window(month_first, month_last)
+    counts = (
         Appointment.objects.active()
         .filter(doctor=doctor)
         .aggregate(
@@ -406,6 +408,13 @@ def portal_counts(doctor, *, today, now) -> dict:
             ),
         )
     )
+    return {
+        **counts,
+        "week_first": week_first,
+        "week_last": week_last,
+        "month_first": month_first,
+        "month_last": month_last,
+    }
 
 
 def pending_requests(doctor, *, now):

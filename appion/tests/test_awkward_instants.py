@@ -193,3 +193,17 @@ def test_report_ranges_and_figures_keep_the_local_day(client, instant, doctor):
     assert page.status_code == 200
     assert page.context["range"] == picks["this_month"]
     assert client.get(f"/reports/doctor/{doctor.pk}/", {"range": "today"}).status_code == 200
+
+
+def test_portal_tiles_name_their_ranges(client, instant, doctor):
+    client.force_login(doctor.user)
+
+    html = client.get("/portal/").content.decode()
+
+    week_last = instant.week_start + timedelta(days=6)
+    assert f"{instant.week_start:%-d %b}–{week_last:%-d %b}" in html
+    month_last = (instant.today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(
+        days=1
+    )
+    assert f"1 {instant.today:%b}–{month_last:%-d %b}" in html
+    assert "booked this week" in html and "booked this month" in html
