@@ -6,6 +6,7 @@ attributes. Format first, then convert: `{{ start|date:"j F Y"|local_digits }}`.
 from django import template
 
 from appion.l10n import local_digits as to_local_digits
+from appion.l10n import spoken_time as to_spoken_time
 
 register = template.Library()
 
@@ -13,3 +14,9 @@ register = template.Library()
 @register.filter(is_safe=True)
 def local_digits(value):
     return to_local_digits(value)
+
+
+@register.filter
+def spoken_time(value):
+    """`{{ slot.start|spoken_time }}`: "সকাল ৯:০০" in Bengali, "09:00" in English."""
+    return to_spoken_time(value)

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,7 +6,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 
 from accounts.tests.factories import DoctorProfileFactory, SpecializationFactory
-from appion.l10n import local_digits
+from appion.l10n import local_digits, spoken_time
 from scheduling.tests.factories import AppointmentFactory, open_every_day
 
 
@@ -72,3 +72,37 @@ def test_the_directory_finds_bengali_doctor_and_specialization_names(client, que
     response = client.get("/doctors/", {"q": query}, HTTP_ACCEPT_LANGUAGE="bn")
     assert [d.pk for d, _ in response.context["cards"]] == [doctor.pk]
     assert "১" in response.content.decode().split('aria-live="polite">', 1)[1][:40]
+
+
+@pytest.mark.parametrize(
+    "clock, spoken",
+    [
+        (time(9, 0), "সকাল ৯:০০"),
+        (time(18, 30), "সন্ধ্যা ৬:৩০"),
+        (time(12, 15), "দুপুর ১২:১৫"),
+        (time(16, 0), "বিকাল ৪:০০"),
+        (time(21, 45), "রাত ৯:৪৫"),
+        (time(0, 15), "রাত ১২:১৫"),
+        (time(5, 0), "ভোর ৫:০০"),
+    ],
+)
+def test_bengali_times_are_said_on_the_12_hour_clock_with_the_part_of_day(clock, spoken):
+    assert spoken_time(clock, "bn") == spoken
+    assert spoken_time(clock, "en") == f"{clock:%H:%M}"
+
+
+def test_spoken_time_reads_an_aware_datetime_in_dhaka():
+    from datetime import UTC
+
+    assert spoken_time(datetime(2026, 12, 1, 12, 30, tzinfo=UTC), "bn") == "সন্ধ্যা ৬:৩০"
+
+
+@pytest.mark.django_db
+def test_the_bengali_slot_list_says_times_as_people_read_them(client):
+    doctor = open_every_day(DoctorProfileFactory())
+    day = timezone.localdate() + timedelta(days=2)
+    client.get("/language/bn/")
+
+    html = client.get(f"/doctors/{doctor.pk}/slots/", {"date": day.isoformat()}).content.decode()
+
+    assert "সকাল ৯:০০" in html and "বিকাল ৪:০০" in html
