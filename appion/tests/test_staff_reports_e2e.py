@@ -45,3 +45,16 @@ def test_staff_open_the_reports_and_download_a_csv(visits, open_page, tmp_path):
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("date,time,serial,patient")
     assert sorted(line.split(",")[3] for line in lines[1:]) == ["Rahima Begum", "Sumon Mia"]
+
+
+def test_the_admin_appointment_list_shows_status_and_fee_at_1280_px(visits, open_page):
+    page = open_page("/admin/login/?next=/admin/scheduling/appointment/", width=1280)
+    page.fill("#id_username", "staff@example.com")
+    page.fill("#id_password", DEFAULT_PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_selector("#result_list")
+
+    for column in ("column-status", "column-fee"):
+        box = page.locator(f"#result_list th.{column}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280, column
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
