@@ -2,12 +2,14 @@
 
 import re
 from datetime import UTC
+from urllib.parse import quote, urlencode
 
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from appion.l10n import local_date
 from scheduling.models import Appointment
 
 PRODID = "-//Appion//Appointments//EN"
@@ -48,11 +50,7 @@ def appointment_ics(appointment) -> bytes:
     event.add("dtstart", appointment.start.astimezone(UTC))
     event.add("dtend", appointment.end.astimezone(UTC))
     event.add("sequence", _sequence(appointment))
-    event.add(
-        "summary",
-        _("Appointment with Dr. %(doctor)s (serial %(serial)s)")
-        % {"doctor": _TITLE.sub("", doctor.user.full_name), "serial": appointment.serial},
-    )
+    event.add("summary", _summary(appointment))
     location = chamber_location(doctor)
     if location:
         event.add("location", location)
@@ -82,6 +80,50 @@ def chamber_location(doctor) -> str:
     if thana is not None:
         parts += [thana.local_name, thana.district.local_name]
     return ", ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _summary(appointment) -> str:
+    return _("Appointment with Dr. %(doctor)s (serial %(serial)s)") % {
+        "doctor": _TITLE.sub("", appointment.doctor.user.full_name),
+        "serial": appointment.serial,
+    }
+
+
+def booking_links(appointment) -> dict:
+    """Links that take the booking elsewhere, in the active language: Google Calendar's
+    "add event" page filled in as the .ics is (title, UTC times, the chamber, no health
+    details), and an SMS and a WhatsApp message with what the patient would tell a
+    relative: the doctor, the chamber, the time and the serial (no patient name, no
+    symptoms)."""
+    start, end = (
+        moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        for moment in (
+            appointment.start,
+            appointment.end,
+        )
+    )
+    calendar = {
+        "action": "TEMPLATE",
+        "text": _summary(appointment),
+        "dates": f"{start}/{end}",
+        "details": _description(appointment),
+        "location": chamber_location(appointment.doctor),
+    }
+    message = share_text(appointment)
+    return {
+        "google_calendar": "https://calendar.google.com/calendar/render?" + urlencode(calendar),
+        "sms": "sms:?&body=" + quote(message),
+        "whatsapp": "https://wa.me/?text=" + quote(message),
+    }
+
+
+def share_text(appointment) -> str:
+    """The booking in one line, to send to someone: doctor, chamber, time, serial."""
+    return _("%(summary)s · %(when)s · %(place)s") % {
+        "summary": _summary(appointment),
+        "when": local_date(appointment.start, "D j M, H:i"),
+        "place": chamber_location(appointment.doctor),
+    }
 
 
 def _description(appointment) -> str:

@@ -18,7 +18,7 @@ from accounts.models import User
 from appion import clinic_calendar
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
-from scheduling.calendar import ics_filename
+from scheduling.calendar import booking_links, ics_filename
 from scheduling.forms import (
     AppointmentSearchForm,
     CancelForm,
@@ -80,6 +80,7 @@ def appointment_detail(request, appointment_id):
             "earlier": earlier,
             "later": later,
             "decline_form": DeclineForm(prefix="decline"),
+            "links": booking_links(appointment) if user.pk == appointment.patient_id else None,
         },
     )
 
