@@ -264,3 +264,12 @@ def test_registrations_on_the_booking_page_count_against_the_registration_limit(
 
     assert response.status_code == 429
     assert not User.objects.filter(email="rahima@example.com").exists()
+
+
+def test_the_banner_speaks_bengali_with_bengali_digits(client, doctor):
+    client.get("/language/bn/")
+
+    words = banner(client.get(book_url(doctor, at(10))))
+
+    assert words.startswith("Dr. Nusrat Jahan · Popular Diagnostic, ")
+    assert words.endswith(" · বৃহঃ ১২ মার্চ, ১০:০০ · সিরিয়াল ২")
