@@ -242,6 +242,19 @@ class PatientRegistrationForm(RegistrationMixin, PatientFieldsForm):
     pass
 
 
+class QuickRegistrationForm(PatientRegistrationForm):
+    """Patient registration with only what a booking needs: name, email, mobile and the
+    password twice, checked as PatientRegistrationForm checks them. The rest (location,
+    photo, date of birth...) can be added on the profile page later."""
+
+    FIELDS = ("full_name", "email", "mobile", "password1", "password2")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in [name for name in self.fields if name not in self.FIELDS]:
+            del self.fields[name]
+
+
 class PatientProfileForm(PatientFieldsForm):
     pass
 

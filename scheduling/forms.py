@@ -174,6 +174,26 @@ class BookingForm(forms.Form):
     )
 
 
+class BookingAccountForm(forms.Form):
+    """On the booking page of a visitor who is not logged in: whether they register
+    (accounts.forms.QuickRegistrationForm) or log in (accounts.forms.LoginForm)."""
+
+    NEW, EXISTING = "new", "existing"
+
+    account = forms.ChoiceField(
+        label=_("Your account"),
+        choices=[(NEW, _("I am new here: register")), (EXISTING, _("I have an account: log in"))],
+        initial=NEW,
+        widget=forms.RadioSelect,
+    )
+
+    @property
+    def registers(self):
+        """Whether the visitor chose to register (also while the form is unbound)."""
+        chosen = self.data.get("account") if self.is_bound else None
+        return (chosen or self.NEW) == self.NEW
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional)"),

@@ -211,13 +211,14 @@ def free_slots(doctor, date_from: date, date_to: date, *, now=None) -> dict[date
 HORIZONS = (1, 7, 400)
 
 
-def next_free_slots(doctors, *, now=None) -> dict[int, Slot | None]:
-    """Each doctor's earliest free slot within their booking window, or None. At most
-    four queries per horizon step (see HORIZONS), whatever the number of doctors."""
+def first_free_days(doctors, *, now=None) -> dict[int, list[Slot]]:
+    """Each doctor's free slots on their first day with one within their booking window,
+    or []. At most four queries per horizon step (see HORIZONS), whatever the number of
+    doctors."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     remaining = list(doctors)
-    result = dict.fromkeys((d.pk for d in remaining), None)
+    result = {d.pk: [] for d in remaining}
     searched_to = today - timedelta(days=1)
     for days in HORIZONS:
         if not remaining:
@@ -228,11 +229,39 @@ def next_free_slots(doctors, *, now=None) -> dict[int, Slot | None]:
         for doctor in remaining:
             by_day = slots.get(doctor.pk)
             if by_day:
-                result[doctor.pk] = by_day[min(by_day)][0]
+                result[doctor.pk] = by_day[min(by_day)]
                 found.add(doctor.pk)
         remaining = [d for d in remaining if d.pk not in found]
         searched_to = until
     return result
+
+
+def next_free_slots(doctors, *, now=None) -> dict[int, Slot | None]:
+    """Each doctor's earliest free slot within their booking window, or None; queries as
+    first_free_days."""
+    return {pk: day[0] if day else None for pk, day in first_free_days(doctors, now=now).items()}
+
+
+# How many free times a directory card offers to book from.
+CARD_TIMES = 3
+
+
+def card_slots(doctors, *, day=None, now=None) -> dict[int, tuple[Slot | None, list[Slot]]]:
+    """For each doctor of a directory page, (next free slot or None, times to book): up
+    to CARD_TIMES free slots of `day` when one was searched, else of the doctor's first
+    free day. The queries of first_free_days, and four more for `day`, whatever the
+    number of doctors."""
+    doctors = list(doctors)
+    first_days = first_free_days(doctors, now=now)
+    if day is None:
+        times = first_days
+    else:
+        on_day = free_slots_for_doctors(doctors, day, day, now=now)
+        times = {d.pk: on_day.get(d.pk, {}).get(day, []) for d in doctors}
+    return {
+        d.pk: (first_days[d.pk][0] if first_days[d.pk] else None, times[d.pk][:CARD_TIMES])
+        for d in doctors
+    }
 
 
 def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:

@@ -41,12 +41,14 @@ from accounts.forms import (
     EmailChangeForm,
     PatientProfileForm,
     PatientRegistrationForm,
+    QuickRegistrationForm,
 )
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD
 from accounts.tests.images import image_bytes
 from appion.tests.world import ROLES, XSS, build_world
 from scheduling.forms import (
+    BookingAccountForm,
     BookingForm,
     CancelForm,
     DeclineForm,
@@ -256,6 +258,7 @@ def valid_values(world):
         "advice": "Rest",
         "follow_up_date": (today + timedelta(days=7)).isoformat(),
         "to": "confirmed",
+        "account": "new",
         "start": world.free_start,
         "message": "The chamber is closed; please book another day.",
         "q": "Karim",
@@ -436,7 +439,15 @@ ENDPOINTS = [
         "scheduling:book",
         lambda w: f"/appointments/book/{w.doctor.pk}/",
         get=("start",),
-        post=("start", *form_fields(BookingForm)),
+        # A visitor registers (QuickRegistrationForm) or logs in on the same page.
+        post=(
+            "start",
+            *form_fields(BookingForm),
+            *form_fields(BookingAccountForm),
+            *form_fields(QuickRegistrationForm),
+            "username",
+            "password",
+        ),
     ),
     Endpoint("scheduling:appointments", lambda w: "/appointments/", get=("q", "page")),
     Endpoint("scheduling:appointment", lambda w: f"/appointments/{w.pending.pk}/"),

@@ -111,6 +111,8 @@ def site():
         ("registration (patient)", "/accounts/register/patient/", anyone),
         ("registration (doctor)", "/accounts/register/doctor/", anyone),
         ("booking", f"/appointments/book/{doctor.pk}/?start={slot.start_param}", as_patient),
+        # A visitor registers or logs in on the booking page itself.
+        ("booking (visitor)", f"/appointments/book/{doctor.pk}/?start={slot.start_param}", anyone),
         ("confirmation", f"/appointments/{booked.pk}/", as_patient),
         ("my appointments", "/appointments/", as_patient),
         ("appointment with notes", f"/appointments/{seen.pk}/", as_patient),
@@ -201,6 +203,12 @@ FAILED_FORMS = [
         {"#id_email": "not an email", "#id_mobile": "123", "#id_password1": "short"},
     ),
     ("time off", "/portal/time-off/", {"#id_start_date": "2026-13-40"}),
+    # The booking page's own registration (its address comes from `site`).
+    (
+        "booking (visitor)",
+        None,
+        {"#id_email": "not an email", "#id_mobile": "123", "#id_password1": "short"},
+    ),
 ]
 
 
@@ -212,7 +220,9 @@ def test_forms_sent_back_with_errors_stay_accessible(site, production_server, op
     whose = {name: cookies for name, _path, cookies in site}
     cookies_for = {"/portal/time-off/": whose["time off"]}
     problems = []
+    paths = {name: path for name, path, _cookies in site}
     for name, path, bad in FAILED_FORMS:
+        path = path or paths[name]
         for language in ("en", "bn"):
             page = open_page(
                 path, language=language, cookies=cookies_for.get(path), base=production_server

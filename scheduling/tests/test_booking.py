@@ -44,13 +44,6 @@ def patient(client):
     return user
 
 
-def test_logged_out_visitor_is_sent_to_login_and_back(client, doctor):
-    url = book_url(doctor, at(10))
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response.url == "/accounts/login/?next=" + quote(url, safe="/")
-
-
 def test_patient_books_a_slot(client, doctor, patient, django_capture_on_commit_callbacks):
     assert client.get(book_url(doctor, at(10))).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,10 +1,12 @@
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -23,7 +25,7 @@ URL = "/doctors/"
 
 
 def names(response):
-    return [doctor.user.full_name for doctor, _slot in response.context["cards"]]
+    return [doctor.user.full_name for doctor, _slot, _times in response.context["cards"]]
 
 
 def listed(name, **kwargs):
@@ -252,3 +254,67 @@ def test_a_search_with_nul_characters_is_not_a_server_error(client, q):
     client.force_login(PatientFactory())
     assert client.get("/appointments/", {"q": q}).status_code == 200
     assert doctor.user.full_name in client.get("/doctors/", {"q": "Kar\x00im"}).content.decode()
+
+
+# A Tuesday, 10:00 in Dhaka.
+DHAKA_NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Dhaka"))
+
+
+def booking_links(page):
+    return re.findall(r'href="(/appointments/book/\d+/\?start=[^"]+)"', page)
+
+
+def test_cards_offer_three_free_times_of_the_first_free_day_to_book(client):
+    with time_machine.travel(DHAKA_NOW, tick=False):
+        doctor = listed("Dr. Open")  # 09:00-12:00 and 14:00-17:00 every day, 60 minutes
+        AppointmentFactory(doctor=doctor, start=DHAKA_NOW.replace(hour=14), status="confirmed")
+        page = client.get(URL).content.decode()
+
+    # Today: 11:00 is inside the two hours' notice, 14:00 is taken.
+    assert booking_links(page) == [
+        f"/appointments/book/{doctor.pk}/?start=2026-03-10T15%3A00%3A00%2B06%3A00",
+        f"/appointments/book/{doctor.pk}/?start=2026-03-10T16%3A00%3A00%2B06%3A00",
+    ]
+    assert "Book 15:00" in page and "Free times on Tue 10 Mar" in page
+
+
+def test_cards_offer_the_searched_dates_free_times(client):
+    with time_machine.travel(DHAKA_NOW, tick=False):
+        doctor = listed("Dr. Open")
+        page = client.get(URL, {"date": "2026-03-12"}).content.decode()
+        booked = client.get(booking_links(page)[0])
+
+    assert [link.split("start=")[1][:19] for link in booking_links(page)] == [
+        "2026-03-12T09%3A00%",
+        "2026-03-12T10%3A00%",
+        "2026-03-12T11%3A00%",
+    ]
+    assert "Free times on Thu 12 Mar" in page
+    assert booked.status_code == 200 and booked.context["slot"].serial == 1
+    assert booked.context["doctor"] == doctor
+
+
+@pytest.mark.parametrize("query", [{}, {"date": "2026-03-12"}])
+def test_the_cards_times_keep_the_query_count_constant(client, query, django_assert_num_queries):
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(URL, query)
+        assert page.status_code == 200
+        return len(captured), len(booking_links(page.content.decode()))
+
+    with time_machine.travel(DHAKA_NOW, tick=False):
+        for n in range(2):
+            listed(f"Dr. Few {n}")
+        client.get(URL, query)  # fills the caches
+        few, links = count_queries()
+        for n in range(12):
+            doctor = listed(f"Dr. Many {n}")
+            AppointmentFactory(
+                doctor=doctor, start=DHAKA_NOW.replace(day=12, hour=9), status="confirmed"
+            )
+        many, more_links = count_queries()
+    assert (links, more_links) == (2 * 3, 14 * 3)
+    assert many == few

@@ -27,7 +27,7 @@ def directory(request):
     page = Paginator(doctors, PAGE_SIZE).get_page(request.GET.get("page"))
     # Shown as computed now; the stored value, by which the page sorts, is kept current
     # by the writes that change it and by refresh_next_free (cron): a GET writes nothing.
-    next_slots = selectors.next_free_slots(page.object_list, now=now)
+    slots = selectors.card_slots(page.object_list, day=form.day, now=now)
     query = request.GET.copy()
     query.pop("page", None)
     without_sort = query.copy()
@@ -37,7 +37,7 @@ def directory(request):
         "scheduling/directory.html",
         {
             "page": page,
-            "cards": [(doctor, next_slots.get(doctor.pk)) for doctor in page.object_list],
+            "cards": [(doctor, *slots[doctor.pk]) for doctor in page.object_list],
             "filters": form.filters,
             "day": form.day,
             "sort": form.order,
