@@ -318,3 +318,13 @@ def test_the_cards_times_keep_the_query_count_constant(client, query, django_ass
         many, more_links = count_queries()
     assert (links, more_links) == (2 * 3, 14 * 3)
     assert many == few
+
+
+def test_the_filters_fold_away_after_a_search_and_stay_open_before(client):
+    before = client.get("/doctors/").content.decode()
+    after = client.get("/doctors/", {"q": "heart"}).content.decode()
+    sorted_only = client.get("/doctors/", {"sort": "fee"}).content.decode()
+
+    assert '<details class="search-panel mb-3" open>' in before
+    assert '<details class="search-panel mb-3">' in after
+    assert '<details class="search-panel mb-3" open>' in sorted_only

@@ -96,3 +96,14 @@ def test_a_logged_in_patient_books_in_four_page_loads(
     page.locator("form.booking-form button[type=submit]").click()
 
     assert_confirmed(page, loads, serial_word)
+
+
+@pytest.mark.parametrize("width, folded", [(360, True), (1280, False)])
+def test_after_a_search_a_phone_shows_the_results_first(people, open_page, width, folded):
+    page = open_page("/doctors/?q=Nasima", width=width, height=740)
+
+    assert page.locator("details.search-panel").evaluate("panel => panel.open") is not folded
+    card = page.locator(".doctor-card").first.bounding_box()
+    if folded:
+        assert card["y"] < 740  # the first result is on the first screen
+    assert page.locator("#search-q").is_visible() is not folded

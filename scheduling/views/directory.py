@@ -45,6 +45,8 @@ def directory(request):
             "ignored_labels": form.ignored_labels,
             "query": query.urlencode(),
             "query_without_sort": without_sort.urlencode(),
+            # After a search the filters fold away on a phone, so the results come first.
+            "searched": bool(without_sort),
             "selected_location": _selected_location(form.filters),
             "specializations": Specialization.objects.all(),
             "divisions": Division.objects.all(),
