@@ -53,7 +53,7 @@ def appointment_ics(appointment) -> bytes:
         _("Appointment with Dr. %(doctor)s (serial %(serial)s)")
         % {"doctor": _TITLE.sub("", doctor.user.full_name), "serial": appointment.serial},
     )
-    location = chamber_location(doctor)
+    location = chamber_location(appointment.chamber)
     if location:
         event.add("location", location)
     event.add("description", _description(appointment))
@@ -74,11 +74,11 @@ def ics_filename(appointment) -> str:
     return f"appion-appointment-{appointment.pk}-{day:%Y-%m-%d}.ics"
 
 
-def chamber_location(doctor) -> str:
+def chamber_location(chamber) -> str:
     """The chamber's name, address, thana and district, in the active language,
     leaving out the parts the doctor has not filled in."""
-    parts = [doctor.chamber_name, doctor.chamber_address]
-    thana = doctor.chamber_thana
+    parts = [chamber.name, chamber.address]
+    thana = chamber.thana
     if thana is not None:
         parts += [thana.local_name, thana.district.local_name]
     return ", ".join(part.strip() for part in parts if part and part.strip())

@@ -61,7 +61,10 @@ def check_ranges(ranges, slot_minutes: int) -> None:
     for start, end in ranges:
         if start < opening or end > closing:
             errors.append(
-                _("%(range)s is outside the business hours %(hours)s.")
+                _(
+                    "%(range)s is outside the business hours %(hours)s, which the site's "
+                    "administrator sets."
+                )
                 % {"range": format_range(start, end), "hours": format_range(opening, closing)}
             )
         elif _minutes(end) - _minutes(start) < slot_minutes:

@@ -163,7 +163,7 @@ def test_bookings_racing_for_the_next_free_serial_all_get_distinct_ones():
                 start=datetime.combine(day, time(hour), tzinfo=tz),
                 send_emails=False,
             )
-        services.save_schedule(doctor=doctor, week={}, slot_minutes=30)
+        services.save_schedule(doctor=doctor, slot_minutes=30)
         # On the 30-minute grid 09:00-10:30 are positions 1-3, free; 10:30-11:30 are
         # positions 4-6, held: those three race for 7, 8 and 9.
         starts = [

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, Specialization, User
-from scheduling.models import ChamberHours
+from scheduling.models import Chamber, ChamberHours
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,9 @@ def test_demo_logins_exist_with_the_documented_password():
     assert User.objects.get(email="admin@appion.test").is_staff
     assert DoctorProfile.objects.get(user__email="doctor@appion.test").is_verified
     assert not DoctorProfile.objects.get(user__email="newdoctor@appion.test").is_verified
-    assert DoctorProfile.objects.get(user__email="doctor@appion.test").chamber_thana.name == (
-        "Dhanmondi"
-    )
+    assert Chamber.objects.get(
+        doctor__user__email="doctor@appion.test", name="Popular Diagnostic Centre"
+    ).thana.name == ("Dhanmondi")
     assert DoctorProfile.objects.count() == 5
     assert User.objects.filter(role=User.Role.PATIENT).count() == 4
     assert ChamberHours.objects.filter(doctor__user__email="doctor@appion.test").exists()
@@ -71,7 +71,7 @@ def test_generated_appointments_obey_the_booking_rules():
 
     seed(doctors=6, patients=30, appointments=400)
 
-    appointments = list(Appointment.objects.select_related("doctor"))
+    appointments = list(Appointment.objects.select_related("doctor", "chamber"))
     assert len(appointments) == 400
     active = [a for a in appointments if a.is_active]
     for key in ("doctor_id", "patient_id"):
@@ -87,9 +87,11 @@ def test_generated_appointments_obey_the_booking_rules():
         "no_show",
         "cancelled",
     }
-    assert all(a.fee == a.doctor.consultation_fee for a in appointments)
+    assert all(a.chamber.doctor_id == a.doctor_id for a in appointments)
+    assert all(a.fee == a.chamber.effective_fee for a in appointments)
     assert all(a.date == timezone.localtime(a.start).date() for a in appointments)
-    assert max(Counter((a.doctor_id, a.date, a.serial) for a in active).values()) == 1
+    # Serials are per chamber (each chamber's sessions of a day share one list).
+    assert max(Counter((a.chamber_id, a.date, a.serial) for a in active).values()) == 1
     last_events = {
         e.appointment_id: e.to_status for e in AppointmentEvent.objects.order_by("created_at", "pk")
     }
@@ -107,10 +109,10 @@ def test_seeding_again_after_a_new_slot_length_keeps_serials_distinct():
         seed(doctors=0, patients=40, appointments=300)
         doctor = DoctorProfile.objects.get(user__email="doctor@appion.test")
         minutes = doctor.schedule_settings.slot_minutes
-        save_schedule(doctor=doctor, week={}, slot_minutes=20 if minutes == 30 else 30)
+        save_schedule(doctor=doctor, slot_minutes=20 if minutes == 30 else 30)
         seed(doctors=0, patients=0, appointments=300, seed=7)
 
     active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
     assert active.count() > 300
-    held = Counter(active.values_list("doctor_id", "date", "serial"))
+    held = Counter(active.values_list("chamber_id", "date", "serial"))
     assert max(held.values()) == 1

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from appion import clinic_calendar
 from appion.ratelimits import limit_posts
-from scheduling import services
+from scheduling import selectors, services
 from scheduling.forms import BookingForm, BookingSlotForm
 from scheduling.views.common import listed_doctor
 
@@ -56,5 +56,11 @@ def book(request, doctor_id):
     return render(
         request,
         "scheduling/book.html",
-        {"doctor": doctor, "slot": slot, "form": form, "raw_start": slot.start.isoformat()},
+        {
+            "doctor": doctor,
+            "slot": slot,
+            "chamber": selectors.slot_chamber(slot),
+            "form": form,
+            "raw_start": slot.start.isoformat(),
+        },
     )
