@@ -14,7 +14,7 @@ from appion.l10n import local_date
 from locations.forms import LocationFieldsMixin
 from locations.models import District, Division, Thana
 from scheduling import selectors, services
-from scheduling.hours import check_ranges, format_ranges, parse_ranges
+from scheduling.hours import OUTSIDE_BUSINESS_HOURS, check_ranges, format_ranges, parse_ranges
 from scheduling.models import (
     BOOKING_WINDOW_MAX_DAYS,
     WEEK_ORDER,
@@ -83,6 +83,13 @@ class WeeklySessionsMixin(forms.Form):
             "closing": f"{closing:%H:%M}",
         }
 
+    def _refuse(self, name, error):
+        """Add `error` to the field `name`, saying who sets the business hours when a
+        range lies outside them."""
+        self.add_error(name, error)
+        if any(e.code == OUTSIDE_BUSINESS_HOURS for e in error.error_list):
+            self.add_error(name, BUSINESS_HOURS_SET_BY)
+
     def clean(self):
         cleaned = super().clean()
         slot_minutes = self.slot_minutes
@@ -93,7 +100,7 @@ class WeeklySessionsMixin(forms.Form):
                 ranges = parse_ranges(cleaned.get(name, ""))
                 check_ranges(ranges, slot_minutes)
             except ValidationError as error:
-                self.add_error(name, error)
+                self._refuse(name, error)
                 continue
             week[day] = ranges
         quick = cleaned.get("quick_hours", "")
@@ -105,7 +112,7 @@ class WeeklySessionsMixin(forms.Form):
                 ranges = parse_ranges(quick)
                 check_ranges(ranges, slot_minutes)
             except ValidationError as error:
-                self.add_error("quick_hours", error)
+                self._refuse("quick_hours", error)
             else:
                 for day in quick_days:
                     week[day] = ranges
@@ -115,6 +122,10 @@ class WeeklySessionsMixin(forms.Form):
         return cleaned
 
 
+BUSINESS_HOURS_SET_BY = _(
+    "The site's administrator sets the business hours; ask them for wider ones if your "
+    "sessions run later."
+)
 BUSINESS_HOURS_NOTE = _(
     "Sessions must lie between %(opening)s and %(closing)s, the site's business hours; "
     "the site's administrator sets them."
