@@ -116,3 +116,30 @@ def test_seeding_again_after_a_new_slot_length_keeps_serials_distinct():
     assert active.count() > 300
     held = Counter(active.values_list("chamber_id", "date", "serial"))
     assert max(held.values()) == 1
+
+
+def test_the_demo_doctor_and_some_generated_ones_have_two_chambers():
+    from datetime import time
+
+    call_command("seed_locations", stdout=StringIO())
+    seed(doctors=8, patients=2)
+
+    chambers = list(
+        Chamber.objects.filter(doctor__user__email="doctor@appion.test").select_related("thana")
+    )
+    sessions = {
+        chamber.name: sorted({(h.start, h.end) for h in chamber.hours.all()})
+        for chamber in chambers
+    }
+    assert sessions == {
+        "Dhaka Medical College Hospital": [(time(9), time(12))],
+        "Popular Diagnostic Centre": [(time(15), time(18))],
+    }
+    assert {chamber.thana.name for chamber in chambers} == {"Shahbagh", "Dhanmondi"}
+    generated = DoctorProfile.objects.filter(user__email__startswith="doctor-")
+    counts = [doctor.chambers.count() for doctor in generated]
+    assert set(counts) == {1, 2}
+    # Every session of a generated doctor with two chambers lies in the default business
+    # hours, and the two never overlap (morning and afternoon).
+    assert not ChamberHours.objects.filter(end__gt=time(18)).exists()
+    assert not ChamberHours.objects.filter(start__lt=time(8)).exists()
