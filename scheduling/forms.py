@@ -276,6 +276,17 @@ class TimeOffForm(forms.Form):
     end_date = forms.DateField(label=_("Last day"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
+    def __init__(self, *args, doctor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A doctor at several chambers may be away from one of them only.
+        if doctor is not None and doctor.chambers.count() > 1:
+            self.fields["chamber"] = forms.ModelChoiceField(
+                doctor.chambers.all(),
+                label=_("Chamber"),
+                required=False,
+                empty_label=_("All my chambers"),
+            )
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")

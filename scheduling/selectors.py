@@ -460,15 +460,6 @@ def doctor_chambers(doctor) -> list:
     return chambers
 
 
-def weekly_chamber_hours(doctor) -> list:
-    """The doctor's sessions at all chambers by weekday, Saturday first: [(weekday label,
-    [ChamberHours, ...]), ...], an empty list for a closed day."""
-    by_day = {day: [] for day in WEEK_ORDER}
-    for hour_range in doctor.chamber_hours.select_related("chamber").order_by("start"):
-        by_day[hour_range.weekday].append(hour_range)
-    return [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
-
-
 def next_free_day(doctor) -> date | None:
     """The local day of the doctor's stored next free slot, so that their page opens on
     a day with slots rather than on a full today; None when there is none. (Stored, not
@@ -547,7 +538,9 @@ def pending_requests(doctor, *, now):
 
 def upcoming_time_off(doctor):
     """The doctor's time off that has not ended yet (today counts)."""
-    return TimeOff.objects.filter(doctor=doctor, end_date__gte=clinic_calendar.today())
+    return TimeOff.objects.filter(
+        doctor=doctor, end_date__gte=clinic_calendar.today()
+    ).select_related("chamber")
 
 
 def visits_around(appointment, *, limit=20):

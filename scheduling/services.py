@@ -309,25 +309,34 @@ def delete_chamber(*, chamber, now=None) -> None:
     refresh_after_commit(doctor)
 
 
-def appointments_during(*, doctor, start_date, end_date):
-    """The doctor's pending and confirmed appointments on the days start_date..end_date."""
-    return (
+def appointments_during(*, doctor, start_date, end_date, chamber=None):
+    """The doctor's pending and confirmed appointments on the days start_date..end_date,
+    at `chamber` only when one is given."""
+    appointments = (
         Appointment.objects.between(start_date, end_date)
         .filter(
             doctor=doctor,
             status__in=(Appointment.Status.PENDING, Appointment.Status.CONFIRMED),
         )
-        .select_related("patient")
+        .select_related("patient", "chamber")
         .order_by("start")
     )
+    return appointments.filter(chamber=chamber) if chamber is not None else appointments
 
 
 @transaction.atomic
-def add_time_off(*, doctor, start_date, end_date, reason="") -> TimeOff:
-    """Record days off. No new bookings can be made on them; appointments already
-    booked stay until the doctor cancels them (see cancel_for_time_off)."""
+def add_time_off(*, doctor, start_date, end_date, reason="", chamber=None) -> TimeOff:
+    """Record days off, at every chamber of the doctor or at `chamber` (theirs) only. No
+    new bookings can be made there on them; appointments already booked stay until the
+    doctor cancels them (see cancel_for_time_off)."""
+    if chamber is not None and chamber.doctor_id != doctor.pk:
+        raise ChamberError(_("This is not your chamber."))
     leave = TimeOff.objects.create(
-        doctor=doctor, start_date=start_date, end_date=end_date, reason=reason.strip()
+        doctor=doctor,
+        chamber=chamber,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason.strip(),
     )
     refresh_after_commit(doctor)
     return leave
@@ -350,7 +359,8 @@ def cancel_for_time_off(*, time_off, by, message) -> int:
                 doctor=time_off.doctor,
                 start_date=time_off.start_date,
                 end_date=time_off.end_date,
-            ).select_for_update()
+                chamber=time_off.chamber,
+            ).select_for_update(of=("self",))
         )
         for appointment in appointments:
             cancel_appointment(appointment=appointment, by=by, reason=message)

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from locations.tests.factories import DistrictFactory, ThanaFactory
 from scheduling import services
-from scheduling.models import Chamber, ChamberHours
+from scheduling.models import Appointment, Chamber, ChamberHours
 from scheduling.selectors import free_slots
 from scheduling.tests.factories import (
     AppointmentFactory,
@@ -351,3 +351,44 @@ def test_the_only_chamber_cannot_be_removed(client, doctor):
 def test_booking_rules_page_links_to_each_chamber(client, doctor):
     html = client.get("/portal/schedule/").content.decode()
     assert f'href="/portal/chambers/{first_chamber(doctor).pk}/"' in html
+
+
+def test_time_off_at_one_chamber_lists_only_its_bookings(client, clock):
+    doctor = two_chamber_doctor()
+    morning, evening = doctor.chambers.all()
+    at_evening = AppointmentFactory(
+        doctor=doctor, chamber=evening, start=at(TOMORROW, 15), status="pending"
+    )
+    at_morning = AppointmentFactory(
+        doctor=doctor, chamber=morning, start=at(TOMORROW, 9), status="confirmed"
+    )
+    client.force_login(doctor.user)
+    day = TOMORROW.isoformat()
+
+    response = client.post(
+        "/portal/time-off/", {"start_date": day, "end_date": day, "chamber": evening.pk}
+    )
+
+    leave = doctor.time_off.get()
+    assert leave.chamber == evening
+    detail = client.get(response.url).content.decode()
+    assert at_evening.patient.full_name in detail
+    assert at_morning.patient.full_name not in detail
+    client.post(response.url, {"message": "Away from the evening chamber."})
+    statuses = dict(Appointment.objects.values_list("pk", "status"))
+    assert (statuses[at_evening.pk], statuses[at_morning.pk]) == ("cancelled", "confirmed")
+
+
+def test_time_off_form_refuses_another_doctors_chamber(client, clock):
+    doctor = two_chamber_doctor()
+    other = first_chamber(DoctorProfileFactory())
+    client.force_login(doctor.user)
+    day = TOMORROW.isoformat()
+
+    response = client.post(
+        "/portal/time-off/", {"start_date": day, "end_date": day, "chamber": other.pk}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not doctor.time_off.exists()

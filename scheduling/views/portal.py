@@ -135,11 +135,14 @@ def chamber_delete(request, chamber_id):
 @require_http_methods(["GET", "POST"])
 def time_off(request):
     doctor = request.user.doctor_profile
-    form = TimeOffForm(request.POST if request.method == "POST" else None)
+    form = TimeOffForm(request.POST if request.method == "POST" else None, doctor=doctor)
     if request.method == "POST" and form.is_valid():
         leave = services.add_time_off(doctor=doctor, **form.cleaned_data)
         affected = services.appointments_during(
-            doctor=doctor, start_date=leave.start_date, end_date=leave.end_date
+            doctor=doctor,
+            start_date=leave.start_date,
+            end_date=leave.end_date,
+            chamber=leave.chamber,
         ).count()
         if affected:
             messages.warning(
@@ -164,7 +167,7 @@ def time_off_detail(request, time_off_id):
     doctor = request.user.doctor_profile
     leave = get_object_or_404(TimeOff, pk=time_off_id, doctor=doctor)
     appointments = services.appointments_during(
-        doctor=doctor, start_date=leave.start_date, end_date=leave.end_date
+        doctor=doctor, start_date=leave.start_date, end_date=leave.end_date, chamber=leave.chamber
     )
     if request.method == "POST":
         message = request.POST.get("message", "").strip()[:500]
