@@ -52,7 +52,7 @@ class DoctorProfileInline(admin.StackedInline):
     model = DoctorProfile
     fk_name = "user"
     can_delete = False
-    autocomplete_fields = ["specialization", "chamber_thana"]
+    autocomplete_fields = ["specialization"]
     readonly_fields = ["verified_at", "verified_by"]
 
 
@@ -157,10 +157,10 @@ class DoctorProfileAdmin(admin.ModelAdmin):
         "experience_years",
         "is_verified",
     ]
-    list_filter = [VerifiedFilter, "specialization", "chamber_thana__district__division"]
+    list_filter = [VerifiedFilter, "specialization"]
     list_select_related = ["user", "specialization"]
     search_fields = ["user__full_name", "user__email", "licence_number"]
-    autocomplete_fields = ["user", "specialization", "chamber_thana"]
+    autocomplete_fields = ["user", "specialization"]
     readonly_fields = ["verified_at", "verified_by"]
     actions = ["verify", "unverify"]
 

@@ -155,8 +155,6 @@ class DoctorFieldsForm(UserFieldsForm):
         max_digits=8,
         decimal_places=2,
     )
-    chamber_name = forms.CharField(label=_("Chamber name"), max_length=150, required=False)
-    chamber_address = forms.CharField(label=_("Chamber address"), max_length=300)
     bio = forms.CharField(
         label=_("About you"),
         max_length=2000,

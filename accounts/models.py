@@ -203,16 +203,6 @@ class DoctorProfile(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100000)],
     )
-    chamber_name = models.CharField(_("chamber name"), max_length=150, blank=True)
-    chamber_address = models.CharField(_("chamber address"), max_length=300, blank=True)
-    chamber_thana = models.ForeignKey(
-        "locations.Thana",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="doctors",
-        verbose_name=_("chamber thana"),
-    )
     bio = models.TextField(_("about"), max_length=2000, blank=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(

@@ -25,8 +25,6 @@ DOCTOR_FIELDS = (
     "qualifications",
     "experience_years",
     "consultation_fee",
-    "chamber_name",
-    "chamber_address",
     "bio",
 )
 
@@ -83,16 +81,13 @@ def _create_user(*, role, email, password, data):
 def create_account(*, role, email, password, data):
     """Create a patient or a doctor with their profile, from the cleaned fields of a
     registration form (the part of registering that both share): a patient's
-    PATIENT_FIELDS, or a doctor's DOCTOR_FIELDS with the chamber in the chosen thana,
-    not yet verified. A doctor registers through scheduling.services.register_doctor,
-    which adds the chamber hours. Raises AccountError, creating nothing, when the
-    email, mobile or licence is taken."""
+    PATIENT_FIELDS, or a doctor's DOCTOR_FIELDS, not yet verified. A doctor registers
+    through scheduling.services.register_doctor, which adds their first chamber. Raises
+    AccountError, creating nothing, when the email, mobile or licence is taken."""
     user = _create_user(role=role, email=email, password=password, data=data)
     if role == User.Role.DOCTOR:
         with _refused_if_taken(LICENCE_TAKEN, field="licence_number", photo=user.photo):
-            DoctorProfile.objects.create(
-                user=user, chamber_thana=data.get("thana"), **_pick(data, DOCTOR_FIELDS)
-            )
+            DoctorProfile.objects.create(user=user, **_pick(data, DOCTOR_FIELDS))
     else:
         PatientProfile.objects.create(user=user, **_pick(data, PATIENT_FIELDS))
     return user
@@ -141,7 +136,6 @@ def update_profile(*, user, data):
         profile = user.doctor_profile
         for name, value in _pick(data, DOCTOR_FIELDS).items():
             setattr(profile, name, value)
-        profile.chamber_thana = data.get("thana")
         if verification.verified_details(profile) != checked:
             profile.verified_at = None
             profile.verified_by = None

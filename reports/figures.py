@@ -60,9 +60,9 @@ def specialization_rows(appointments):
 
 
 def district_rows(appointments):
-    """Appointments by day and the district of their doctor's chamber (its id, None
-    where the chamber has no thana)."""
-    key = Cast("doctor__chamber_thana__district_id", **AS_KEY)
+    """Appointments by day and the district of their chamber (its id, None where the
+    chamber has no thana)."""
+    key = Cast("chamber__thana__district_id", **AS_KEY)
     return _by_day(appointments, key).annotate(count=Count("pk"))
 
 

@@ -130,12 +130,11 @@ def _overview_by_district(rng, limit=20):
         district = names.get(row["key"])
         result.append(
             {
-                "doctor__chamber_thana__district__division__name": district
-                and district.division.name,
-                "doctor__chamber_thana__district__division__name_bn": district
+                "chamber__thana__district__division__name": district and district.division.name,
+                "chamber__thana__district__division__name_bn": district
                 and district.division.name_bn,
-                "doctor__chamber_thana__district__name": district and district.name,
-                "doctor__chamber_thana__district__name_bn": district and district.name_bn,
+                "chamber__thana__district__name": district and district.name,
+                "chamber__thana__district__name_bn": district and district.name_bn,
                 "n": row["count"],
             }
         )

@@ -7,7 +7,14 @@ from accounts.admin import DoctorProfileAdmin
 from accounts.models import DoctorProfile
 from appion.csv_download import csv_download
 from scheduling import services
-from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings, TimeOff
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    Chamber,
+    ChamberHours,
+    ScheduleSettings,
+    TimeOff,
+)
 
 
 class ScheduleSettingsInline(admin.StackedInline):
@@ -15,15 +22,31 @@ class ScheduleSettingsInline(admin.StackedInline):
     can_delete = False
 
 
+class ChamberInline(admin.StackedInline):
+    model = Chamber
+    extra = 0
+    fields = ["name", "address", "thana", "phone", "map_url", "fee", "position"]
+    autocomplete_fields = ["thana"]
+    show_change_link = True
+
+
 class ChamberHoursInline(admin.TabularInline):
     model = ChamberHours
     extra = 0
+    fields = ["weekday", "start", "end"]
 
 
 class TimeOffInline(admin.TabularInline):
     model = TimeOff
     extra = 0
-    fields = ["start_date", "end_date", "reason"]
+    fields = ["start_date", "end_date", "chamber", "reason"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The chamber list of a doctor's time off: only that doctor's chambers.
+        if db_field.name == "chamber":
+            doctor_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Chamber.objects.filter(doctor_id=doctor_id or None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # The doctor's admin page also shows their schedule; scheduling adds it here so that
@@ -33,7 +56,27 @@ admin.site.unregister(DoctorProfile)
 
 @admin.register(DoctorProfile)
 class DoctorWithScheduleAdmin(DoctorProfileAdmin):
-    inlines = [ScheduleSettingsInline, ChamberHoursInline, TimeOffInline]
+    inlines = [ScheduleSettingsInline, ChamberInline, TimeOffInline]
+    list_filter = [*DoctorProfileAdmin.list_filter, "chambers__thana__district__division"]
+
+
+@admin.register(Chamber)
+class ChamberAdmin(admin.ModelAdmin):
+    """A chamber with its weekly sessions; each session's doctor is the chamber's."""
+
+    list_display = ["name", "doctor", "thana", "phone", "fee"]
+    list_select_related = ["doctor__user", "thana"]
+    search_fields = ["name", "address", "doctor__user__full_name"]
+    autocomplete_fields = ["doctor", "thana"]
+    inlines = [ChamberHoursInline]
+
+    def save_formset(self, request, form, formset, change):
+        for hours in formset.save(commit=False):
+            hours.doctor_id = form.instance.doctor_id
+            hours.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -108,16 +151,16 @@ class AppointmentStatusForm(forms.ModelForm):
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
-    list_display = ["start", "serial", "doctor", "patient", "status", "fee"]
+    list_display = ["start", "serial", "doctor", "chamber", "patient", "status", "fee"]
     list_filter = [
         "status",
         "start",
         # Every specialization and division, not only those with appointments: "related
         # only" would scan a million appointments for each page view.
         "doctor__specialization",
-        "doctor__chamber_thana__district__division",
+        "chamber__thana__district__division",
     ]
-    list_select_related = ["doctor__user", "patient"]
+    list_select_related = ["doctor__user", "chamber", "patient"]
     search_fields = [
         "patient__full_name",
         "patient__email",
@@ -134,6 +177,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     form = AppointmentStatusForm
     readonly_fields = [
         "doctor",
+        "chamber",
         "patient",
         "start",
         "end",
@@ -147,7 +191,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         "reminder_sent_at",
     ]
     fieldsets = [
-        (None, {"fields": ["doctor", "patient", "start", "end", "serial", "status", "fee"]}),
+        (
+            None,
+            {"fields": ["doctor", "chamber", "patient", "start", "end", "serial", "status", "fee"]},
+        ),
         (_("From the patient"), {"fields": ["symptoms", "notes"]}),
         (_("Change the status"), {"fields": ["to", "reason"]}),
         (_("Record"), {"fields": ["created_at", "updated_at", "reminder_sent_at"]}),
@@ -205,11 +252,11 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 @admin.register(ChamberHours)
 class ChamberHoursAdmin(admin.ModelAdmin):
-    list_display = ["doctor", "weekday", "start", "end"]
+    list_display = ["doctor", "chamber", "weekday", "start", "end"]
     list_filter = ["weekday"]
-    list_select_related = ["doctor__user"]
-    search_fields = ["doctor__user__full_name"]
-    autocomplete_fields = ["doctor"]
+    list_select_related = ["doctor__user", "chamber"]
+    search_fields = ["doctor__user__full_name", "chamber__name"]
+    autocomplete_fields = ["doctor", "chamber"]
 
 
 @admin.register(TimeOff)

@@ -41,9 +41,8 @@ def appointment_ics(appointment) -> bytes:
     in UTC, whose STATUS is TENTATIVE for a pending request, CANCELLED for a cancelled
     appointment and CONFIRMED otherwise, and whose SEQUENCE grows each time the
     appointment is saved, so that a calendar importing a newer file replaces the older
-    event. Reads the doctor, the doctor's user and chamber thana with its district.
+    event. Reads the doctor, the doctor's user and the chamber with its thana and district.
     """
-    doctor = appointment.doctor
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("dtstamp", timezone.now().astimezone(UTC))
@@ -51,7 +50,7 @@ def appointment_ics(appointment) -> bytes:
     event.add("dtend", appointment.end.astimezone(UTC))
     event.add("sequence", _sequence(appointment))
     event.add("summary", _summary(appointment))
-    location = chamber_location(doctor)
+    location = chamber_location(appointment.chamber)
     if location:
         event.add("location", location)
     event.add("description", _description(appointment))
@@ -72,11 +71,11 @@ def ics_filename(appointment) -> str:
     return f"appion-appointment-{appointment.pk}-{day:%Y-%m-%d}.ics"
 
 
-def chamber_location(doctor) -> str:
+def chamber_location(chamber) -> str:
     """The chamber's name, address, thana and district, in the active language,
     leaving out the parts the doctor has not filled in."""
-    parts = [doctor.chamber_name, doctor.chamber_address]
-    thana = doctor.chamber_thana
+    parts = [chamber.name, chamber.address]
+    thana = chamber.thana
     if thana is not None:
         parts += [thana.local_name, thana.district.local_name]
     return ", ".join(part.strip() for part in parts if part and part.strip())
@@ -107,7 +106,7 @@ def booking_links(appointment) -> dict:
         "text": _summary(appointment),
         "dates": f"{start}/{end}",
         "details": _description(appointment),
-        "location": chamber_location(appointment.doctor),
+        "location": chamber_location(appointment.chamber),
     }
     message = share_text(appointment)
     return {
@@ -122,7 +121,7 @@ def share_text(appointment) -> str:
     return _("%(summary)s · %(when)s · %(place)s") % {
         "summary": _summary(appointment),
         "when": local_date(appointment.start, "D j M, H:i"),
-        "place": chamber_location(appointment.doctor),
+        "place": chamber_location(appointment.chamber),
     }
 
 

@@ -3,16 +3,18 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import DateInput, DoctorFieldsForm, RegistrationMixin
+from accounts.forms import DateInput, DoctorFieldsForm, MobileField, RegistrationMixin
 from accounts.models import Specialization
 from appion import clinic_calendar
 from appion.l10n import local_date
+from locations.forms import LocationFieldsMixin
 from locations.models import District, Division, Thana
 from scheduling import selectors, services
-from scheduling.hours import check_ranges, format_ranges, parse_ranges
+from scheduling.hours import OUTSIDE_BUSINESS_HOURS, check_ranges, format_ranges, parse_ranges
 from scheduling.models import (
     BOOKING_WINDOW_MAX_DAYS,
     WEEK_ORDER,
@@ -20,6 +22,7 @@ from scheduling.models import (
     VisitNotes,
     Weekday,
 )
+from scheduling.selectors import business_hours
 
 TIME_OFF_REACH_DAYS = 2 * 366
 HOURS_HELP = _("Time ranges separated by commas, e.g. 09:00-12:00,14:00-17:00. Empty: closed.")
@@ -35,9 +38,11 @@ SLOT_LENGTH_HELP = _(
 )
 
 
-class ScheduleForm(forms.ModelForm):
-    """The weekly grid: one field of time ranges per weekday, a quick field that applies
-    one set of ranges to chosen weekdays, and the booking rules."""
+class WeeklySessionsMixin(forms.Form):
+    """The weekly grid of a chamber: one field of time ranges per weekday and a quick
+    field that applies one set of ranges to chosen weekdays. `cleaned_data["week"]` is
+    {weekday: [(start, end), ...]} for every weekday. Ranges must lie in the business
+    hours and hold one slot of `slot_minutes`."""
 
     quick_hours = forms.CharField(
         label=_("Quick entry"),
@@ -53,18 +58,9 @@ class ScheduleForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    class Meta:
-        model = ScheduleSettings
-        fields = [
-            "slot_minutes",
-            "booking_window_days",
-            "min_notice_minutes",
-            "cancellation_cutoff_minutes",
-            "auto_confirm",
-        ]
-
-    def __init__(self, *args, current_hours=None, **kwargs):
+    def __init__(self, *args, current_hours=None, slot_minutes=60, **kwargs):
         super().__init__(*args, **kwargs)
+        self.slot_minutes = slot_minutes
         current_hours = current_hours or {}
         for day in WEEK_ORDER:
             name = f"day_{day}"
@@ -75,15 +71,28 @@ class ScheduleForm(forms.ModelForm):
                 initial=format_ranges(current_hours.get(day, [])),
                 widget=forms.TextInput(attrs={"placeholder": _("closed")}),
             )
-        self.fields["slot_minutes"].widget.attrs.update({"min": 10, "max": 120, "step": 5})
-        self.fields["slot_minutes"].help_text = SLOT_LENGTH_HELP
 
     def day_fields(self):
         return [self[f"day_{day}"] for day in WEEK_ORDER]
 
+    def business_hours_note(self):
+        """What the doctor should know before typing: the site's business hours."""
+        opening, closing = business_hours()
+        return BUSINESS_HOURS_NOTE % {
+            "opening": f"{opening:%H:%M}",
+            "closing": f"{closing:%H:%M}",
+        }
+
+    def _refuse(self, name, error):
+        """Add `error` to the field `name`, saying who sets the business hours when a
+        range lies outside them."""
+        self.add_error(name, error)
+        if any(e.code == OUTSIDE_BUSINESS_HOURS for e in error.error_list):
+            self.add_error(name, BUSINESS_HOURS_SET_BY)
+
     def clean(self):
         cleaned = super().clean()
-        slot_minutes = cleaned.get("slot_minutes") or 60
+        slot_minutes = self.slot_minutes
         week = {}
         for day in WEEK_ORDER:
             name = f"day_{day}"
@@ -91,7 +100,7 @@ class ScheduleForm(forms.ModelForm):
                 ranges = parse_ranges(cleaned.get(name, ""))
                 check_ranges(ranges, slot_minutes)
             except ValidationError as error:
-                self.add_error(name, error)
+                self._refuse(name, error)
                 continue
             week[day] = ranges
         quick = cleaned.get("quick_hours", "")
@@ -103,7 +112,7 @@ class ScheduleForm(forms.ModelForm):
                 ranges = parse_ranges(quick)
                 check_ranges(ranges, slot_minutes)
             except ValidationError as error:
-                self.add_error("quick_hours", error)
+                self._refuse("quick_hours", error)
             else:
                 for day in quick_days:
                     week[day] = ranges
@@ -111,6 +120,127 @@ class ScheduleForm(forms.ModelForm):
             self.add_error("quick_hours", _("Enter the hours for the chosen weekdays."))
         cleaned["week"] = week
         return cleaned
+
+
+BUSINESS_HOURS_SET_BY = _(
+    "The site's administrator sets the business hours; ask them for wider ones if your "
+    "sessions run later."
+)
+BUSINESS_HOURS_NOTE = _(
+    "Sessions must lie between %(opening)s and %(closing)s, the site's business hours; "
+    "the site's administrator sets them."
+)
+
+
+class ScheduleForm(forms.ModelForm):
+    """The doctor's booking rules; the weekly sessions are on each chamber's page."""
+
+    class Meta:
+        model = ScheduleSettings
+        fields = [
+            "slot_minutes",
+            "booking_window_days",
+            "min_notice_minutes",
+            "cancellation_cutoff_minutes",
+            "auto_confirm",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot_minutes"].widget.attrs.update({"min": 10, "max": 120, "step": 5})
+        self.fields["slot_minutes"].help_text = SLOT_LENGTH_HELP
+
+
+class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
+    """A chamber of the doctor and its weekly sessions (services.save_chamber). A session
+    that overlaps the doctor's hours at another chamber is refused, naming it."""
+
+    location_required = True
+
+    name = forms.CharField(label=_("Chamber name"), max_length=150)
+    address = forms.CharField(label=_("Address"), max_length=300)
+    phone = MobileField(
+        label=_("Phone for serials"),
+        required=False,
+        help_text=_("The mobile number patients call for a serial, e.g. 01712345678."),
+    )
+    map_url = forms.URLField(
+        label=_("Map link"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Optional: a Google Maps (or other) link starting with https://."),
+    )
+    fee = forms.DecimalField(
+        label=_("Fee at this chamber (৳)"),
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100000),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("Leave empty to charge your usual consultation fee."),
+    )
+
+    field_order = ["name", "address", "division", "district", "thana", "phone", "map_url", "fee"]
+
+    def __init__(self, *args, doctor, chamber=None, **kwargs):
+        self.doctor = doctor
+        self.chamber = chamber
+        current = {}
+        if chamber is not None:
+            for hour_range in chamber.hours.all():
+                current.setdefault(hour_range.weekday, []).append(
+                    (hour_range.start, hour_range.end)
+                )
+            thana = chamber.thana
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": chamber.name,
+                    "address": chamber.address,
+                    "phone": chamber.phone,
+                    "map_url": chamber.map_url,
+                    "fee": chamber.fee,
+                    "thana": thana,
+                    "district": thana.district if thana else None,
+                    "division": thana.district.division if thana else None,
+                },
+            )
+        super().__init__(
+            *args,
+            current_hours=current,
+            slot_minutes=selectors.settings_for(doctor).slot_minutes,
+            **kwargs,
+        )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        taken = self.doctor.chambers.filter(name__iexact=name)
+        if self.chamber is not None:
+            taken = taken.exclude(pk=self.chamber.pk)
+        if taken.exists():
+            raise ValidationError(_("You already have a chamber with this name."))
+        return name
+
+    def clean_map_url(self):
+        url = self.cleaned_data["map_url"]
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise ValidationError(_("Enter a link that starts with https:// or http://."))
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        week = cleaned.get("week") or {}
+        for message in selectors.chamber_clashes(
+            doctor=self.doctor, week=week, chamber=self.chamber
+        ):
+            self.add_error(None, message)
+        return cleaned
+
+    @property
+    def chamber_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in services.CHAMBER_FIELDS}
 
 
 class ChamberHoursField(forms.CharField):
@@ -132,9 +262,12 @@ class ChamberHoursField(forms.CharField):
 
 
 class DoctorRegistrationForm(RegistrationMixin, DoctorFieldsForm):
-    """Doctor registration: the login, the doctor's profile (accounts) and the chamber
-    hours of a usual week. The one form of it (services.register_doctor saves it)."""
+    """Doctor registration: the login, the doctor's profile (accounts) and their first
+    chamber: its name, address (in the thana chosen above) and the sessions of a usual
+    week. The one form of it (services.register_doctor saves it)."""
 
+    chamber_name = forms.CharField(label=_("Chamber name"), max_length=150, required=False)
+    chamber_address = forms.CharField(label=_("Chamber address"), max_length=300)
     chamber_hours = ChamberHoursField()
 
 
@@ -142,6 +275,17 @@ class TimeOffForm(forms.Form):
     start_date = forms.DateField(label=_("First day"), widget=DateInput())
     end_date = forms.DateField(label=_("Last day"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, doctor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A doctor at several chambers may be away from one of them only.
+        if doctor is not None and doctor.chambers.count() > 1:
+            self.fields["chamber"] = forms.ModelChoiceField(
+                doctor.chambers.all(),
+                label=_("Chamber"),
+                required=False,
+                empty_label=_("All my chambers"),
+            )
 
     def clean(self):
         cleaned = super().clean()

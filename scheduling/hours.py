@@ -54,6 +54,9 @@ def parse_ranges(text: str) -> list[tuple[time, time]]:
     return ranges
 
 
+OUTSIDE_BUSINESS_HOURS = "outside_business_hours"
+
+
 def check_ranges(ranges, slot_minutes: int) -> None:
     """Each range lies inside the site's business hours and holds at least one slot."""
     opening, closing = business_hours()
@@ -61,8 +64,11 @@ def check_ranges(ranges, slot_minutes: int) -> None:
     for start, end in ranges:
         if start < opening or end > closing:
             errors.append(
-                _("%(range)s is outside the business hours %(hours)s.")
-                % {"range": format_range(start, end), "hours": format_range(opening, closing)}
+                ValidationError(
+                    _("%(range)s is outside the business hours %(hours)s.")
+                    % {"range": format_range(start, end), "hours": format_range(opening, closing)},
+                    code=OUTSIDE_BUSINESS_HOURS,
+                )
             )
         elif _minutes(end) - _minutes(start) < slot_minutes:
             errors.append(

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,14 +88,97 @@ class ScheduleSettings(models.Model):
         return timedelta(minutes=self.slot_minutes)
 
 
+class Chamber(models.Model):
+    """A place where the doctor sees patients: a hospital in the morning, a diagnostic
+    centre in the evening. Each has its own weekly sessions (ChamberHours), phone for
+    serials, and may charge its own fee. A doctor is never in two chambers at once: their
+    sessions never overlap across chambers (services.save_chamber), so a slot belongs to
+    exactly one chamber."""
+
+    # Deleting a doctor (only possible without appointments) takes their chambers with
+    # them; an appointment keeps its chamber by PROTECT on Appointment.chamber.
+    doctor = models.ForeignKey(
+        DoctorProfile,
+        on_delete=models.CASCADE,
+        related_name="chambers",
+        verbose_name=_("doctor"),
+    )
+    name = models.CharField(_("chamber name"), max_length=150)
+    address = models.CharField(_("address"), max_length=300)
+    thana = models.ForeignKey(
+        "locations.Thana",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chambers",
+        verbose_name=_("thana / upazila"),
+    )
+    # Stored as +8801XXXXXXXXX (accounts.mobile.normalize_mobile).
+    phone = models.CharField(_("phone for serials"), max_length=16, blank=True)
+    map_url = models.URLField(
+        _("map link"), max_length=500, blank=True, validators=[URLValidator(["http", "https"])]
+    )
+    fee = models.DecimalField(
+        _("fee at this chamber (৳)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100000)],
+        help_text=_("Leave empty to charge your usual consultation fee."),
+    )
+    # The order in which the doctor's chambers are shown (then by creation).
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chamber")
+        verbose_name_plural = _("chambers")
+        ordering = ["doctor", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fee__isnull=True) | models.Q(fee__gte=0, fee__lte=100000),
+                name="scheduling_chamber_fee_in_range",
+            ),
+            models.UniqueConstraint(
+                fields=["doctor", "name"],
+                name="scheduling_chamber_unique_name",
+                violation_error_message=_("You already have a chamber with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def effective_fee(self):
+        """The fee a booking here copies: the chamber's own, else the doctor's."""
+        return self.fee if self.fee is not None else self.doctor.consultation_fee
+
+    @property
+    def safe_map_url(self):
+        """The map link when it is an http(s) address, else "" (never a javascript: one)."""
+        url = (self.map_url or "").strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+
 class ChamberHours(models.Model):
-    """One time range of a weekday in which the doctor sees patients."""
+    """One time range of a weekday in which the doctor sees patients at one chamber
+    (a session). `doctor` is always the chamber's doctor (services.save_chamber_hours
+    keeps them consistent): it lets the free-slot and overlap queries read a doctor's
+    sessions without a join."""
 
     doctor = models.ForeignKey(
         DoctorProfile,
         on_delete=models.CASCADE,
         related_name="chamber_hours",
         verbose_name=_("doctor"),
+    )
+    chamber = models.ForeignKey(
+        Chamber,
+        on_delete=models.CASCADE,
+        related_name="hours",
+        verbose_name=_("chamber"),
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
@@ -124,6 +207,16 @@ class TimeOff(models.Model):
 
     doctor = models.ForeignKey(
         DoctorProfile, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("doctor")
+    )
+    # Empty: the doctor is away from every chamber.
+    chamber = models.ForeignKey(
+        Chamber,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="time_off",
+        verbose_name=_("chamber"),
+        help_text=_("Leave empty when you are away from all your chambers."),
     )
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
@@ -199,6 +292,15 @@ class Appointment(models.Model):
         verbose_name=_("patient"),
         db_index=False,
     )
+    # The chamber whose session the slot lies in; the unique serial below serves
+    # lookups by chamber.
+    chamber = models.ForeignKey(
+        Chamber,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("chamber"),
+        db_index=False,
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     # The start's day in the site's time zone (Asia/Dhaka), filled by save(): the day
@@ -207,9 +309,9 @@ class Appointment(models.Model):
     serial = models.PositiveSmallIntegerField(
         _("serial"),
         help_text=_(
-            "The patient's number in the day's queue: the slot's position in that day's "
-            "chamber hours (1 is first), or the one after the day's highest when another "
-            "appointment held that number."
+            "The patient's number in the day's queue at the chamber: the slot's position "
+            "in that chamber's sessions of the day (1 is first), or the one after the "
+            "day's highest when another appointment held that number."
         ),
     )
     status = models.CharField(
@@ -219,7 +321,7 @@ class Appointment(models.Model):
         _("fee (৳)"),
         max_digits=8,
         decimal_places=2,
-        help_text=_("The doctor's fee when the appointment was booked."),
+        help_text=_("The chamber's fee (else the doctor's) when the appointment was booked."),
     )
     symptoms = models.TextField(_("symptoms"), max_length=1000, blank=True)
     notes = models.TextField(_("notes for the doctor"), max_length=1000, blank=True)
@@ -243,15 +345,16 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(fee__gte=0), name="appointment_fee_not_negative"
             ),
-            # A serial is the patient's number in the day's queue: two active
-            # appointments of a doctor never share one on a day. A cancelled one frees it.
+            # A serial is the patient's number in the day's queue at a chamber: two
+            # active appointments of a chamber never share one on a day (all the
+            # chamber's sessions of the day share one list). A cancelled one frees it.
             models.UniqueConstraint(
-                fields=["doctor", "date", "serial"],
+                fields=["chamber", "date", "serial"],
                 # ACTIVE_STATUSES, which Meta cannot see.
                 condition=models.Q(status__in=["pending", "confirmed", "completed"]),
                 name="scheduling_appointment_unique_serial",
                 violation_error_message=_(
-                    "Another appointment of this doctor on this day has this serial."
+                    "Another appointment at this chamber on this day has this serial."
                 ),
             ),
         ]

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
@@ -19,6 +20,7 @@ from scheduling.models import (
     WEEK_ORDER,
     Appointment,
     AppointmentEvent,
+    Chamber,
     ChamberHours,
     ScheduleSettings,
     TimeOff,
@@ -30,9 +32,14 @@ from scheduling.models import (
 class Slot:
     start: datetime  # aware, in the site's time zone (Asia/Dhaka)
     end: datetime
-    # The serial a booking of this slot gets: its position in the day's chamber hours,
-    # 1 for the first slot (see free_slots_for_doctors for days booked on another grid).
+    # The serial a booking of this slot gets: its position in its chamber's sessions of
+    # the day, 1 for the first slot (see free_slots_for_doctors for days booked on
+    # another grid).
     serial: int
+    # The chamber whose session the slot lies in (a doctor's sessions never overlap,
+    # so there is exactly one).
+    chamber_id: int | None = None
+    chamber_name: str = ""
 
     @property
     def local_start(self):
@@ -55,11 +62,14 @@ def settings_for(doctor) -> ScheduleSettings:
         return ScheduleSettings(doctor=doctor)
 
 
-def day_grid(hours, day: date, slot_minutes: int) -> list[Slot]:
-    """Every slot of `day` in the given chamber hours ((start, end) times of that
-    weekday), in time order,
-    numbered by serial. Slots are whole: a range's remainder shorter than a slot is not
-    one. Ranges are clipped to the site's business hours."""
+def day_grid(
+    hours, day: date, slot_minutes: int, *, chamber_id=None, chamber_name=""
+) -> list[Slot]:
+    """Every slot of `day` in one chamber's sessions ((start, end) times of that
+    weekday), in time order, numbered by serial: a chamber's sessions of one day share
+    one serial list (09:00-12:00,14:00-17:00 hourly: serials 1 to 6). Slots are whole: a
+    range's remainder shorter than a slot is not one. Ranges are clipped to the site's
+    business hours."""
     opening, closing = business_hours()
     length = timedelta(minutes=slot_minutes)
     slots = []
@@ -67,9 +77,28 @@ def day_grid(hours, day: date, slot_minutes: int) -> list[Slot]:
         start = clinic_calendar.at(day, max(range_start, opening))
         end = clinic_calendar.at(day, min(range_end, closing))
         while start + length <= end:
-            slots.append(Slot(start=start, end=start + length, serial=len(slots) + 1))
+            slots.append(
+                Slot(
+                    start=start,
+                    end=start + length,
+                    serial=len(slots) + 1,
+                    chamber_id=chamber_id,
+                    chamber_name=chamber_name,
+                )
+            )
             start += length
     return slots
+
+
+def doctor_day_grid(sessions, day: date, slot_minutes: int, *, closed=()) -> list[Slot]:
+    """Every slot of `day` at all of a doctor's chambers, in time order, each numbered
+    in its own chamber's list (day_grid). `sessions`: {chamber id: (chamber name,
+    [(start, end), ...])}; chambers in `closed` (on leave) are left out."""
+    slots = []
+    for chamber_id, (name, hours) in sessions.items():
+        if chamber_id not in closed:
+            slots += day_grid(hours, day, slot_minutes, chamber_id=chamber_id, chamber_name=name)
+    return sorted(slots, key=lambda slot: slot.start)
 
 
 def bookable_dates(schedule: ScheduleSettings, today: date | None = None) -> tuple[date, date]:
@@ -87,9 +116,11 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     and no later than the booking window allows, and overlaps no active (pending,
     confirmed, completed) appointment.
 
-    Each slot's serial is the one a booking gets (see next_serial): its position in the
-    day, unless an active appointment booked before a change of slot length or hours
-    holds that number. Four queries whatever the number of doctors,
+    Each slot's serial is the one a booking gets (see next_serial): its position in its
+    chamber's sessions of the day, unless an active appointment at that chamber booked
+    before a change of slot length or hours holds that number. Time off without a
+    chamber closes every chamber of the doctor; with one, only that chamber. Four
+    queries whatever the number of doctors,
     days or appointments; three when the doctors came with their settings
     (select_related("schedule_settings"))."""
     now = now or timezone.now()
@@ -121,23 +152,28 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
         (date_from + timedelta(days=n)).weekday()
         for n in range(min(7, (date_to - date_from).days + 1))
     }
-    hours = defaultdict(lambda: defaultdict(list))
-    for doctor_id, weekday, start, end in ChamberHours.objects.filter(
-        doctor_id__in=ids, weekday__in=weekdays
-    ).values_list("doctor_id", "weekday", "start", "end"):
-        hours[doctor_id][weekday].append((start, end))
+    # {doctor id: {weekday: {chamber id: (chamber name, [(start, end), ...])}}}
+    hours = defaultdict(lambda: defaultdict(dict))
+    for doctor_id, weekday, start, end, chamber_id, chamber_name in (
+        ChamberHours.objects.filter(doctor_id__in=ids, weekday__in=weekdays)
+        .order_by("chamber__position", "chamber_id", "start")
+        .values_list("doctor_id", "weekday", "start", "end", "chamber_id", "chamber__name")
+    ):
+        sessions = hours[doctor_id][weekday]
+        sessions.setdefault(chamber_id, (chamber_name, []))[1].append((start, end))
+    # (doctor id, day): the chamber ids on leave that day, ALL_CHAMBERS for every one.
     leave_days = defaultdict(set)
-    for doctor_id, first, last in TimeOff.objects.filter(
+    for doctor_id, chamber_id, first, last in TimeOff.objects.filter(
         doctor_id__in=ids, start_date__lte=date_to, end_date__gte=date_from
-    ).values_list("doctor_id", "start_date", "end_date"):
+    ).values_list("doctor_id", "chamber_id", "start_date", "end_date"):
         day = max(first, date_from)
         while day <= min(last, date_to):
-            leave_days[doctor_id].add(day)
+            leave_days[doctor_id, day].add(chamber_id or ALL_CHAMBERS)
             day += timedelta(days=1)
     taken = defaultdict(list)
-    held = defaultdict(set)  # (doctor id, day): the serials of its active appointments
+    held = defaultdict(set)  # (chamber id, day): the serials of its active appointments
     window_start, window_end = clinic_calendar.window(date_from, date_to)
-    for doctor_id, start, end, day, serial in (
+    for doctor_id, chamber_id, start, end, day, serial in (
         Appointment.objects.active()
         .filter(
             doctor_id__in=ids,
@@ -147,10 +183,10 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
             start__lt=window_end,
             end__gt=window_start,
         )
-        .values_list("doctor_id", "start", "end", "date", "serial")
+        .values_list("doctor_id", "chamber_id", "start", "end", "date", "serial")
     ):
         taken[doctor_id].append((start, end))
-        held[doctor_id, day].add(serial)
+        held[chamber_id, day].add(serial)
 
     result = {}
     for doctor in doctors:
@@ -162,16 +198,14 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
         by_day = {}
         day = max(date_from, first_day)
         while day <= min(date_to, last_day):
-            weekday_hours = hours[doctor.pk].get(day.weekday())
-            if weekday_hours and day not in leave_days[doctor.pk]:
+            sessions = hours[doctor.pk].get(day.weekday())
+            closed = leave_days.get((doctor.pk, day), ())
+            if sessions and ALL_CHAMBERS not in closed:
                 free = [
-                    slot
-                    for slot in day_grid(weekday_hours, day, schedule.slot_minutes)
+                    _with_next_serial(slot, held.get((slot.chamber_id, day)))
+                    for slot in doctor_day_grid(sessions, day, schedule.slot_minutes, closed=closed)
                     if slot.start >= earliest and not _overlaps(busy, busy_starts, slot)
                 ]
-                serials = held.get((doctor.pk, day))
-                if serials:
-                    free = [_with_next_serial(slot, serials) for slot in free]
                 if free:
                     by_day[day] = free
             day += timedelta(days=1)
@@ -179,9 +213,14 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
     return result
 
 
+# In leave_days: time off without a chamber (every chamber of the doctor).
+ALL_CHAMBERS = "all"
+
+
 def next_serial(position: int, held) -> int:
-    """The serial of a new booking whose slot is `position`-th in its day, given the
-    serials `held` by the doctor's active appointments that day: the position when
+    """The serial of a new booking whose slot is `position`-th in its chamber's day,
+    given the serials `held` by the chamber's active appointments that day (a chamber's
+    sessions of one day share one serial list): the position when
     nobody holds it, otherwise the one after the day's highest. Serials already booked
     are never changed, so after a change of slot length or hours a day's serials may
     leave time order, but never repeat (the database refuses a repeat too)."""
@@ -189,6 +228,8 @@ def next_serial(position: int, held) -> int:
 
 
 def _with_next_serial(slot, held) -> Slot:
+    if not held:
+        return slot
     serial = next_serial(slot.serial, held)
     return slot if serial == slot.serial else replace(slot, serial=serial)
 
@@ -283,8 +324,12 @@ def is_slot_start(doctor, start: datetime) -> bool:
     day = local.date()
     if day > bookable_dates(schedule)[1]:
         return False
-    hours = ChamberHours.objects.filter(doctor=doctor, weekday=day.weekday())
-    grid = day_grid(hours.values_list("start", "end"), day, schedule.slot_minutes)
+    sessions = {}
+    for chamber_id, start, end in ChamberHours.objects.filter(
+        doctor=doctor, weekday=day.weekday()
+    ).values_list("chamber_id", "start", "end"):
+        sessions.setdefault(chamber_id, ("", []))[1].append((start, end))
+    grid = doctor_day_grid(sessions, day, schedule.slot_minutes)
     return any(slot.start == local for slot in grid)
 
 
@@ -313,13 +358,9 @@ def search_doctors(
     *, q="", specialization=None, division=None, district=None, thana=None, max_fee=None
 ):
     """The directory's filters over listed doctors; q matches the doctor's name or the
-    specialization, in English or Bengali."""
-    doctors = listed_doctors().select_related(
-        "user",
-        "specialization",
-        "chamber_thana__district__division",
-        "schedule_settings",
-    )
+    specialization, in English or Bengali. The area filters find a doctor with any
+    chamber in the area, once (an EXISTS, not a join)."""
+    doctors = listed_doctors().select_related("user", "specialization", "schedule_settings")
     if q:
         doctors = doctors.filter(
             Q(user__full_name__icontains=q)
@@ -328,12 +369,9 @@ def search_doctors(
         )
     if specialization:
         doctors = doctors.filter(specialization=specialization)
-    if thana:
-        doctors = doctors.filter(chamber_thana=thana)
-    elif district:
-        doctors = doctors.filter(chamber_thana__district=district)
-    elif division:
-        doctors = doctors.filter(chamber_thana__district__division=division)
+    area = _area_filter(thana=thana, district=district, division=division, prefix="thana")
+    if area:
+        doctors = doctors.filter(Exists(Chamber.objects.filter(area, doctor=OuterRef("pk"))))
     if max_fee is not None:
         doctors = doctors.filter(consultation_fee__lte=max_fee)
     return doctors
@@ -361,13 +399,94 @@ def directory_doctors(*, order="next", day=None, now=None, **filters):
     return [doctor for doctor in candidates if free_that_day.get(doctor.pk)]
 
 
-def weekly_chamber_hours(doctor) -> list:
-    """The doctor's chamber hours by weekday, Saturday first: [(weekday label, [ChamberHours,
-    ...]), ...], an empty list for a closed day."""
-    by_day = {day: [] for day in WEEK_ORDER}
-    for hour_range in doctor.chamber_hours.all():
-        by_day[hour_range.weekday].append(hour_range)
-    return [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
+def slot_chamber(slot) -> Chamber:
+    """The chamber whose session holds `slot`, with its doctor and thana."""
+    return Chamber.objects.select_related("doctor", "thana__district").get(pk=slot.chamber_id)
+
+
+def chamber_clashes(*, doctor, week: dict, chamber=None) -> list[str]:
+    """Messages naming each of `week`'s ranges ({weekday: [(start, end), ...]}) that
+    overlaps one of the doctor's sessions at another chamber than `chamber`, and that
+    chamber: a doctor is in one place at a time. Empty when none does. One query."""
+    others = ChamberHours.objects.filter(doctor=doctor, weekday__in=list(week)).select_related(
+        "chamber"
+    )
+    if chamber is not None and chamber.pk:
+        others = others.exclude(chamber=chamber)
+    messages = []
+    for other in others.order_by("weekday", "start"):
+        for start, end in week.get(other.weekday, ()):
+            if start < other.end and other.start < end:
+                messages.append(
+                    _("%(day)s %(range)s overlaps your hours at %(chamber)s (%(day)s %(other)s).")
+                    % {
+                        "day": Weekday(other.weekday).label,
+                        "range": f"{start:%H:%M}–{end:%H:%M}",
+                        "chamber": other.chamber.name,
+                        "other": f"{other.start:%H:%M}–{other.end:%H:%M}",
+                    }
+                )
+    return messages
+
+
+def _area_filter(*, thana=None, district=None, division=None, prefix):
+    """The Q that keeps rows whose thana (at `prefix`) lies in the narrowest area given,
+    or None without one."""
+    if thana:
+        return Q(**{prefix: thana})
+    if district:
+        return Q(**{f"{prefix}__district": district})
+    if division:
+        return Q(**{f"{prefix}__district__division": division})
+    return None
+
+
+def _in_area(chamber, *, thana=None, district=None, division=None) -> bool:
+    place = chamber.thana
+    if thana:
+        return place is not None and place.pk == thana.pk
+    if district:
+        return place is not None and place.district_id == district.pk
+    if division:
+        return place is not None and place.district.division_id == division.pk
+    return True
+
+
+def card_chambers(doctors, *, thana=None, district=None, division=None, **_filters) -> dict:
+    """The chamber each directory card shows, {doctor id: Chamber}: the doctor's first
+    chamber in the searched area, else their first chamber. One query, however many
+    doctors."""
+    chambers = Chamber.objects.filter(doctor__in=[doctor.pk for doctor in doctors])
+    chambers = chambers.select_related("thana__district__division").order_by(
+        "doctor_id", "position", "pk"
+    )
+    shown = {}
+    for chamber in chambers:
+        if chamber.doctor_id not in shown or (
+            not _in_area(
+                shown[chamber.doctor_id], thana=thana, district=district, division=division
+            )
+            and _in_area(chamber, thana=thana, district=district, division=division)
+        ):
+            shown[chamber.doctor_id] = chamber
+    return shown
+
+
+def doctor_chambers(doctor) -> list:
+    """The doctor's chambers in their order, each with its thana and district and its
+    weekly sessions by weekday, Saturday first, as `chamber.week`: [(weekday label,
+    [ChamberHours, ...]), ...], an empty list for a closed day. Two queries."""
+    chambers = list(
+        doctor.chambers.select_related("thana__district").prefetch_related(
+            Prefetch("hours", queryset=ChamberHours.objects.order_by("weekday", "start"))
+        )
+    )
+    for chamber in chambers:
+        by_day = {day: [] for day in WEEK_ORDER}
+        for hour_range in chamber.hours.all():
+            by_day[hour_range.weekday].append(hour_range)
+        chamber.week = [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
+    return chambers
 
 
 def next_free_day(doctor) -> date | None:
@@ -385,7 +504,7 @@ def visible_appointments(user):
     staff all. Every view that takes an appointment id starts here, so a guessed id is
     a 404."""
     queryset = Appointment.objects.select_related(
-        "doctor__user", "doctor__specialization", "doctor__chamber_thana", "patient"
+        "doctor__user", "doctor__specialization", "chamber__thana__district", "patient"
     )
     if not user.is_authenticated:
         return queryset.none()
@@ -457,7 +576,9 @@ def pending_requests(doctor, *, now):
 
 def upcoming_time_off(doctor):
     """The doctor's time off that has not ended yet (today counts)."""
-    return TimeOff.objects.filter(doctor=doctor, end_date__gte=clinic_calendar.today())
+    return TimeOff.objects.filter(
+        doctor=doctor, end_date__gte=clinic_calendar.today()
+    ).select_related("chamber")
 
 
 def visits_around(appointment, *, limit=20):
@@ -533,9 +654,17 @@ def _profile_data(user):
             qualifications=doctor.qualifications,
             experience_years=doctor.experience_years,
             consultation_fee=doctor.consultation_fee,
-            chamber_name=doctor.chamber_name,
-            chamber_address=doctor.chamber_address,
-            chamber_thana=_place(doctor.chamber_thana),
+            chambers=[
+                {
+                    "name": chamber.name,
+                    "address": chamber.address,
+                    "thana": _place(chamber.thana),
+                    "phone": chamber.phone,
+                    "map_url": chamber.map_url,
+                    "fee": chamber.fee,
+                }
+                for chamber in doctor.chambers.select_related("thana")
+            ],
             bio=doctor.bio,
             verified_at=_local(doctor.verified_at),
         )
@@ -569,8 +698,8 @@ def _appointment_data(appointment, *, as_patient):
     data.update(
         doctor=doctor.user.full_name,
         specialization=doctor.specialization.name,
-        chamber_name=doctor.chamber_name,
-        chamber_address=doctor.chamber_address,
+        chamber_name=appointment.chamber.name,
+        chamber_address=appointment.chamber.address,
         symptoms=appointment.symptoms,
         notes=appointment.notes,
         visit_notes=None,
@@ -593,19 +722,23 @@ def personal_data(user) -> dict:
     data: the profile and their appointments with each one's status history — for a
     patient with their symptoms, notes and the doctor's visit notes; for a doctor the
     appointments booked with them, without the patients' medical details (those belong
-    to each patient's own download). Three queries, however many appointments."""
-    user = User.objects.select_related(
-        "division",
-        "district",
-        "thana",
-        "patient_profile",
-        "doctor_profile__specialization",
-        "doctor_profile__chamber_thana",
-    ).get(pk=user.pk)
+    to each patient's own download). Three queries (four for a doctor: their chambers),
+    however many appointments."""
+    user = (
+        User.objects.select_related(
+            "division",
+            "district",
+            "thana",
+            "patient_profile",
+            "doctor_profile__specialization",
+        )
+        .prefetch_related("doctor_profile__chambers__thana")
+        .get(pk=user.pk)
+    )
     as_patient = user.role != User.Role.DOCTOR
     if as_patient:
         appointments = Appointment.objects.filter(patient=user).select_related(
-            "doctor__user", "doctor__specialization", "visit_notes"
+            "doctor__user", "doctor__specialization", "chamber", "visit_notes"
         )
     else:
         appointments = Appointment.objects.filter(doctor__user=user).select_related("patient")

@@ -17,6 +17,7 @@ from scheduling.emails import appointment_email
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
+    Chamber,
     ChamberHours,
     ScheduleSettings,
     TimeOff,
@@ -24,6 +25,7 @@ from scheduling.models import (
 )
 from scheduling.selectors import (
     bump_slots_version,
+    chamber_clashes,
     find_free_slot,
     is_slot_start,
     listed_doctors,
@@ -71,11 +73,13 @@ def book_appointment(
     on leave, within the booking window, not taken); neither the doctor nor the patient
     ends up with two overlapping active appointments, also under concurrent requests (on
     PostgreSQL the exclusion constraints decide a race; on SQLite the IMMEDIATE
-    transaction serialises bookings). The serial is the slot's position in the day
-    unless an active appointment of that day holds it (booked before a change of slot
-    length or hours), then the one after the day's highest (selectors.next_serial); no
-    two active appointments of the doctor share one on a day, also under concurrent
-    bookings (they wait for each other). The fee is copied from the doctor. The creation
+    transaction serialises bookings). The appointment is at the chamber whose session
+    holds the slot. The serial is the slot's position in that chamber's sessions of the
+    day unless an active appointment there that day holds it (booked before a change of
+    slot length or hours), then the one after the day's highest (selectors.next_serial);
+    no two active appointments of a chamber share one on a day, also under concurrent
+    bookings (they wait for each other). The fee is copied from the chamber when it has
+    its own, else from the doctor. The creation
     is recorded as the first event and in the audit log; the emails go out after the
     commit.
     Raises BookingError and writes nothing otherwise."""
@@ -117,14 +121,16 @@ def book_appointment(
                 if schedule.auto_confirm
                 else Appointment.Status.PENDING
             )
+            chamber_fee = Chamber.objects.filter(pk=slot.chamber_id).values_list("fee")[0][0]
             appointment = Appointment.objects.create(
                 doctor=doctor,
+                chamber_id=slot.chamber_id,
                 patient=patient,
                 start=slot.start,
                 end=slot.end,
                 serial=slot.serial,
                 status=status,
-                fee=doctor.consultation_fee,
+                fee=doctor.consultation_fee if chamber_fee is None else chamber_fee,
                 symptoms=symptoms.strip(),
                 notes=notes.strip(),
             )
@@ -170,18 +176,25 @@ def send_booking_emails(appointment):
 @transaction.atomic
 def register_doctor(*, email, password, data):
     """Register a doctor, the one way: the account and profile, not yet verified
-    (accounts.services.create_account), and the chamber hours from
-    `data["chamber_hours"]` on Saturday to Thursday, with the default booking rules.
-    `data` holds the cleaned fields of forms.DoctorRegistrationForm. Raises
-    accounts.services.AccountError, creating nothing, when the email, mobile or licence
-    is taken."""
+    (accounts.services.create_account), and their first chamber (name, address and the
+    thana chosen) with the sessions from `data["chamber_hours"]` on Saturday to
+    Thursday, with the default booking rules. `data` holds the cleaned fields of
+    forms.DoctorRegistrationForm. Raises accounts.services.AccountError, creating
+    nothing, when the email, mobile or licence is taken."""
     user = account_services.create_account(
         role=User.Role.DOCTOR, email=email, password=password, data=data
     )
-    ranges = data.get("chamber_hours") or []
-    save_schedule(
-        doctor=user.doctor_profile, week=dict.fromkeys(clinic_calendar.WORKING_WEEK, ranges)
+    doctor = user.doctor_profile
+    chamber = Chamber.objects.create(
+        doctor=doctor,
+        name=(data.get("chamber_name") or "").strip() or _("Chamber"),
+        address=data.get("chamber_address", "").strip(),
+        thana=data.get("thana"),
     )
+    ranges = data.get("chamber_hours") or []
+    save_schedule_settings(doctor=doctor)
+    _replace_sessions(chamber, dict.fromkeys(clinic_calendar.WORKING_WEEK, ranges))
+    refresh_after_commit(doctor)
     return user
 
 
@@ -192,40 +205,138 @@ def save_schedule_settings(*, doctor, **values) -> ScheduleSettings:
 
 
 @transaction.atomic
-def save_schedule(*, doctor, week: dict, **rules) -> ScheduleSettings:
-    """Save the doctor's booking rules and replace the chamber hours of every weekday in
-    `week` ({weekday: [(start, end), ...]}; an empty list closes that day). Existing
-    appointments are kept as they are."""
+def save_schedule(*, doctor, **rules) -> ScheduleSettings:
+    """Save the doctor's booking rules (slot length, window, notice, cut-off,
+    auto-confirm). Existing appointments are kept as they are."""
     schedule = save_schedule_settings(doctor=doctor, **rules)
-    for weekday, ranges in week.items():
-        ChamberHours.objects.filter(doctor=doctor, weekday=weekday).delete()
-        ChamberHours.objects.bulk_create(
-            ChamberHours(doctor=doctor, weekday=weekday, start=start, end=end)
-            for start, end in ranges
-        )
     refresh_after_commit(doctor)
     return schedule
 
 
-def appointments_during(*, doctor, start_date, end_date):
-    """The doctor's pending and confirmed appointments on the days start_date..end_date."""
-    return (
+class ChamberError(Exception):
+    """A chamber change was refused; the message is safe to show to the doctor."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+CHAMBER_FIELDS = ("name", "address", "thana", "phone", "map_url", "fee")
+
+
+def _replace_sessions(chamber, week):
+    for weekday, ranges in week.items():
+        ChamberHours.objects.filter(chamber=chamber, weekday=weekday).delete()
+        ChamberHours.objects.bulk_create(
+            ChamberHours(
+                doctor_id=chamber.doctor_id,
+                chamber=chamber,
+                weekday=weekday,
+                start=start,
+                end=end,
+            )
+            for start, end in ranges
+        )
+
+
+@transaction.atomic
+def save_chamber(*, doctor, data: dict, week: dict, chamber=None) -> Chamber:
+    """Create a chamber of `doctor` (chamber=None) or update `chamber`, which must be
+    theirs, from `data` (CHAMBER_FIELDS, cleaned by forms.ChamberForm), and replace its
+    sessions of every weekday in `week` ({weekday: [(start, end), ...]}; an empty list
+    closes that day). Each session's doctor is the chamber's. Guarantees that no session
+    overlaps one of the doctor's sessions at another chamber (a doctor is in one place at
+    a time), also when two saves race (the doctor's row is locked). Existing
+    appointments are kept as they are. Raises ChamberError, saving nothing, otherwise."""
+    if chamber is not None and chamber.doctor_id != doctor.pk:
+        raise ChamberError(_("This is not your chamber."))
+    # One chamber save of a doctor at a time: the overlap check reads the other
+    # chambers' sessions, which a concurrent save could be changing.
+    DoctorProfile.objects.select_for_update(no_key=True).filter(pk=doctor.pk).exists()
+    clashes = chamber_clashes(doctor=doctor, week=week, chamber=chamber)
+    if clashes:
+        raise ChamberError(clashes[0])
+    name = data["name"].strip()
+    if (
+        Chamber.objects.filter(doctor=doctor, name__iexact=name)
+        .exclude(pk=getattr(chamber, "pk", None))
+        .exists()
+    ):
+        raise ChamberError(_("You already have a chamber with this name."), field="name")
+    if chamber is None:
+        last = Chamber.objects.filter(doctor=doctor).order_by("-position").first()
+        chamber = Chamber(doctor=doctor, position=last.position + 1 if last else 0)
+    for field in CHAMBER_FIELDS:
+        setattr(chamber, field, data.get(field))
+    chamber.name = name
+    chamber.phone = data.get("phone") or ""
+    chamber.map_url = data.get("map_url") or ""
+    chamber.save()
+    _replace_sessions(chamber, week)
+    refresh_after_commit(doctor)
+    return chamber
+
+
+@transaction.atomic
+def delete_chamber(*, chamber, now=None) -> None:
+    """Delete `chamber` with its sessions. Refused (ChamberError, nothing deleted) while
+    it has active appointments still to come, when appointments in its history need it
+    (they keep their chamber), and for the doctor's only chamber."""
+    now = now or timezone.now()
+    doctor = chamber.doctor
+    DoctorProfile.objects.select_for_update(no_key=True).filter(pk=doctor.pk).exists()
+    appointments = Appointment.objects.filter(chamber=chamber)
+    if appointments.active().filter(end__gt=now).exists():
+        raise ChamberError(
+            _(
+                "%(chamber)s has appointments still to come. Cancel or move them first; "
+                "to stop new bookings, clear its weekly sessions."
+            )
+            % {"chamber": chamber.name}
+        )
+    if appointments.exists():
+        raise ChamberError(
+            _(
+                "%(chamber)s cannot be removed: past appointments were there, and their "
+                "history keeps it. To stop new bookings, clear its weekly sessions."
+            )
+            % {"chamber": chamber.name}
+        )
+    if not Chamber.objects.filter(doctor=doctor).exclude(pk=chamber.pk).exists():
+        raise ChamberError(_("You need at least one chamber."))
+    chamber.delete()
+    refresh_after_commit(doctor)
+
+
+def appointments_during(*, doctor, start_date, end_date, chamber=None):
+    """The doctor's pending and confirmed appointments on the days start_date..end_date,
+    at `chamber` only when one is given."""
+    appointments = (
         Appointment.objects.between(start_date, end_date)
         .filter(
             doctor=doctor,
             status__in=(Appointment.Status.PENDING, Appointment.Status.CONFIRMED),
         )
-        .select_related("patient")
+        .select_related("patient", "chamber")
         .order_by("start")
     )
+    return appointments.filter(chamber=chamber) if chamber is not None else appointments
 
 
 @transaction.atomic
-def add_time_off(*, doctor, start_date, end_date, reason="") -> TimeOff:
-    """Record days off. No new bookings can be made on them; appointments already
-    booked stay until the doctor cancels them (see cancel_for_time_off)."""
+def add_time_off(*, doctor, start_date, end_date, reason="", chamber=None) -> TimeOff:
+    """Record days off, at every chamber of the doctor or at `chamber` (theirs) only. No
+    new bookings can be made there on them; appointments already booked stay until the
+    doctor cancels them (see cancel_for_time_off)."""
+    if chamber is not None and chamber.doctor_id != doctor.pk:
+        raise ChamberError(_("This is not your chamber."))
     leave = TimeOff.objects.create(
-        doctor=doctor, start_date=start_date, end_date=end_date, reason=reason.strip()
+        doctor=doctor,
+        chamber=chamber,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason.strip(),
     )
     refresh_after_commit(doctor)
     return leave
@@ -248,7 +359,8 @@ def cancel_for_time_off(*, time_off, by, message) -> int:
                 doctor=time_off.doctor,
                 start_date=time_off.start_date,
                 end_date=time_off.end_date,
-            ).select_for_update()
+                chamber=time_off.chamber,
+            ).select_for_update(of=("self",))
         )
         for appointment in appointments:
             cancel_appointment(appointment=appointment, by=by, reason=message)

@@ -30,6 +30,14 @@ urlpatterns = [
     ),
     path("portal/appointments/<int:appointment_id>/notes/", portal.visit_notes, name="visit_notes"),
     path("portal/schedule/", portal.schedule, name="schedule"),
+    path("portal/chambers/", portal.chamber_list, name="chamber_list"),
+    path("portal/chambers/new/", portal.chamber_edit, name="chamber_new"),
+    path("portal/chambers/<int:chamber_id>/", portal.chamber_edit, name="chamber_edit"),
+    path(
+        "portal/chambers/<int:chamber_id>/delete/",
+        portal.chamber_delete,
+        name="chamber_delete",
+    ),
     path("portal/time-off/", portal.time_off, name="time_off"),
     path("portal/time-off/<int:time_off_id>/", portal.time_off_detail, name="time_off_detail"),
     path(

@@ -55,10 +55,17 @@ class SpecializationFactory(factory.django.DjangoModelFactory):
 
 
 class DoctorProfileFactory(factory.django.DjangoModelFactory):
-    """A verified doctor; pass verified_at=None for one awaiting verification."""
+    """A verified doctor with one chamber (scheduling.Chamber, named by the chamber_*
+    parameters); pass verified_at=None for one awaiting verification."""
 
     class Meta:
         model = DoctorProfile
+        skip_postgeneration_save = True
+
+    class Params:
+        chamber_name = "Popular Diagnostic Centre"
+        chamber_address = "House 16, Road 2, Dhanmondi, Dhaka"
+        chamber_thana = None
 
     user = factory.SubFactory(UserFactory, role=User.Role.DOCTOR)
     licence_number = factory.Sequence(lambda n: f"A-{10000 + n}")
@@ -66,6 +73,12 @@ class DoctorProfileFactory(factory.django.DjangoModelFactory):
     qualifications = "MBBS, FCPS (Medicine)"
     experience_years = 10
     consultation_fee = Decimal("800.00")
-    chamber_name = "Popular Diagnostic Centre"
-    chamber_address = "House 16, Road 2, Dhanmondi, Dhaka"
     verified_at = factory.LazyFunction(timezone.now)
+    # By its path: accounts does not import scheduling (the chamber belongs to it).
+    first_chamber = factory.RelatedFactory(
+        "scheduling.tests.factories.ChamberFactory",
+        factory_related_name="doctor",
+        name=factory.SelfAttribute("..chamber_name"),
+        address=factory.SelfAttribute("..chamber_address"),
+        thana=factory.SelfAttribute("..chamber_thana"),
+    )

@@ -61,7 +61,7 @@ def test_profile_with_bad_mobile_changes_nothing(client):
 
 def doctor_post(profile, **overrides):
     user = profile.user
-    thana = profile.chamber_thana or ThanaFactory()
+    thana = profile.user.thana or ThanaFactory()
     data = {
         "full_name": user.full_name,
         "mobile": user.mobile,
@@ -73,8 +73,6 @@ def doctor_post(profile, **overrides):
         "qualifications": profile.qualifications,
         "experience_years": profile.experience_years,
         "consultation_fee": profile.consultation_fee,
-        "chamber_name": profile.chamber_name,
-        "chamber_address": profile.chamber_address,
         "bio": profile.bio,
     }
     data.update(overrides)
@@ -134,8 +132,6 @@ def test_changing_a_detail_staff_verified_clears_verification(client, field, val
     [
         ("consultation_fee", "1200"),
         ("experience_years", "12"),
-        ("chamber_name", "Labaid Specialized Hospital"),
-        ("chamber_address", "Road 4, Dhanmondi, Dhaka"),
         ("bio", "Twenty years of heart care."),
         ("mobile", "+8801912345678"),
         ("licence_number", " a-10000 "),  # the same licence once normalised

@@ -84,7 +84,7 @@ def test_doctor_registers_unverified_with_a_clean_licence_number(client, thana):
     assert profile.licence_number == "A-12345"
     assert profile.consultation_fee == Decimal("800")
     assert profile.experience_years == 12
-    assert profile.chamber_thana == thana
+    assert profile.chambers.get().thana == thana
     assert not profile.is_verified
     dashboard = client.get(reverse("accounts:dashboard"), follow=True)
     assert "awaiting verification" in dashboard.content.decode()

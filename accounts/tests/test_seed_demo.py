@@ -8,6 +8,7 @@ from django.core.management import call_command
 from accounts.forms import PatientRegistrationForm
 from accounts.mobile import normalize_mobile
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
+from scheduling.models import Chamber
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,9 @@ def test_generated_doctors_and_patients_are_added_with_profiles():
 def test_without_locations_the_demo_doctor_has_no_chamber_thana():
     seed(doctors=1, patients=1)
 
-    assert DoctorProfile.objects.get(user__email="doctor@appion.test").chamber_thana is None
+    chambers = Chamber.objects.filter(doctor__user__email="doctor@appion.test")
+    assert chambers.exists()
+    assert not chambers.filter(thana__isnull=False).exists()
 
 
 def test_with_locations_the_demo_doctor_sits_in_dhanmondi():
@@ -90,7 +93,8 @@ def test_with_locations_the_demo_doctor_sits_in_dhanmondi():
 
     doctor = User.objects.select_related("thana", "district").get(email="doctor@appion.test")
     assert (doctor.thana.name, doctor.district.name) == ("Dhanmondi", "Dhaka")
-    assert doctor.doctor_profile.chamber_thana == doctor.thana
+    first = doctor.doctor_profile.chambers.get(name="Popular Diagnostic Centre")
+    assert first.thana == doctor.thana
     generated = User.objects.filter(email__startswith="patient-")
     assert all(user.thana_id and user.district_id and user.division_id for user in generated)
 

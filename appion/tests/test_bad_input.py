@@ -246,6 +246,11 @@ def valid_values(world):
         "cancellation_cutoff_minutes": "120",
         "auto_confirm": "on",
         "quick_hours": "10:00-13:00",
+        "name": "Labaid Evening Chamber",
+        "address": "Road 4, Dhanmondi",
+        "phone": "01712345678",
+        "map_url": "https://maps.example.com/labaid",
+        # "fee" (a chamber's fee) is the admin form's below.
         "quick_days": "5",
         **week,
         "start_date": (today + timedelta(days=40)).isoformat(),
@@ -334,6 +339,11 @@ PROFILE_FORM = tuple(
     dict.fromkeys(form_fields(PatientProfileForm) + form_fields(DoctorProfileForm))
 )
 REPORT_PARAMS = ("range", "start_date", "end_date", "format", "page")
+# ChamberForm's fields (it needs a doctor to be built).
+CHAMBER_FORM = (
+    *("name", "address", "division", "district", "thana", "phone", "map_url", "fee"),
+    *("quick_hours", "quick_days", *(f"day_{day}" for day in range(7))),
+)
 
 
 def _email_change_confirm(world):
@@ -478,6 +488,18 @@ ENDPOINTS = [
         post=form_fields(VisitNotesForm, prefix="notes"),
     ),
     Endpoint("scheduling:schedule", lambda w: "/portal/schedule/", post=form_fields(ScheduleForm)),
+    Endpoint("scheduling:chamber_list", lambda w: "/portal/chambers/"),
+    Endpoint("scheduling:chamber_new", lambda w: "/portal/chambers/new/", post=CHAMBER_FORM),
+    Endpoint(
+        "scheduling:chamber_edit",
+        lambda w: f"/portal/chambers/{w.doctor.chambers.first().pk}/",
+        post=CHAMBER_FORM,
+    ),
+    Endpoint(
+        "scheduling:chamber_delete",
+        lambda w: f"/portal/chambers/{w.doctor.chambers.first().pk}/delete/",
+        post=(),
+    ),
     Endpoint("scheduling:time_off", lambda w: "/portal/time-off/", post=form_fields(TimeOffForm)),
     Endpoint(
         "scheduling:time_off_detail",

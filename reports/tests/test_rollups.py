@@ -84,6 +84,27 @@ def test_a_doctor_who_changes_specialization_moves_their_past_figures(
     assert (after["doctor__specialization__name_bn"], after["n"]) == ("ট্রপিক্যাল মেডিসিন", 1)
 
 
+@pytest.mark.django_db
+def test_a_chamber_moved_to_another_district_moves_its_figures(
+    django_capture_on_commit_callbacks,
+):
+    from locations.tests.factories import ThanaFactory
+
+    doctor = DoctorProfileFactory(chamber_thana=ThanaFactory())
+    AppointmentFactory(doctor=doctor, start=at(TODAY - timedelta(days=3)), status="completed")
+    rng = DateRange(TODAY - timedelta(days=7), TODAY)
+    chamber = doctor.chambers.get()
+    [before] = overview(rng)["by_district"]
+    assert before["chamber__thana__district__name"] == chamber.thana.district.name
+
+    elsewhere = ThanaFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        chamber.thana = elsewhere
+        chamber.save()
+    [after] = overview(rng)["by_district"]
+    assert (after["chamber__thana__district__name"], after["n"]) == (elsewhere.district.name, 1)
+
+
 def _live(rng):
     """The same figures straight from the appointments, for comparison."""
     since, until = rng.window

@@ -59,11 +59,15 @@ def test_appointments_cannot_be_deleted_and_history_is_read_only(admin_client):
     assert appointment.__class__.objects.filter(pk=appointment.pk).exists()
 
 
-def test_doctor_admin_shows_chamber_hours_inline(admin_client):
+def test_doctor_admin_shows_chambers_inline_and_a_chamber_its_hours(admin_client):
     doctor = open_every_day(DoctorProfileFactory())
     page = admin_client.get(reverse("admin:accounts_doctorprofile_change", args=[doctor.pk]))
     assert page.status_code == 200
-    assert "chamber_hours-TOTAL_FORMS" in page.content.decode()
+    assert "chambers-TOTAL_FORMS" in page.content.decode()
+    chamber = doctor.chambers.get()
+    page = admin_client.get(reverse("admin:scheduling_chamber_change", args=[chamber.pk]))
+    assert page.status_code == 200
+    assert "hours-TOTAL_FORMS" in page.content.decode()
 
 
 def test_export_selected_appointments_as_csv(admin_client):

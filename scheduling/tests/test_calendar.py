@@ -99,7 +99,7 @@ def test_a_later_version_has_a_higher_sequence():
 
 def test_ics_without_a_thana_lists_the_chamber_only():
     appointment = make_appointment()
-    appointment.doctor.chamber_thana = None
+    appointment.chamber.thana = None
 
     _, event = only_event(appointment_ics(appointment))
 

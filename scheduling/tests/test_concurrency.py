@@ -13,7 +13,7 @@ from accounts.models import DoctorProfile
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from scheduling import services
 from scheduling.models import Appointment
-from scheduling.tests.factories import open_every_day
+from scheduling.tests.factories import first_chamber, open_every_day
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -90,8 +90,10 @@ def test_one_patient_books_two_doctors_at_the_same_time():
 
 def test_the_constraint_refuses_an_overlapping_row_written_directly():
     doctor = DoctorProfileFactory()
+    chamber = first_chamber(doctor)
     Appointment.objects.create(
         doctor=doctor,
+        chamber=chamber,
         patient=PatientFactory(),
         start=START,
         end=START + timedelta(hours=1),
@@ -101,6 +103,7 @@ def test_the_constraint_refuses_an_overlapping_row_written_directly():
     with pytest.raises(IntegrityError), transaction.atomic():
         Appointment.objects.create(
             doctor=doctor,
+            chamber=chamber,
             patient=PatientFactory(),
             start=START + timedelta(minutes=30),
             end=START + timedelta(minutes=90),
@@ -110,6 +113,7 @@ def test_the_constraint_refuses_an_overlapping_row_written_directly():
     # A cancelled appointment does not hold its time.
     Appointment.objects.create(
         doctor=doctor,
+        chamber=chamber,
         patient=PatientFactory(),
         start=START,
         end=START + timedelta(hours=1),
@@ -163,7 +167,7 @@ def test_bookings_racing_for_the_next_free_serial_all_get_distinct_ones():
                 start=datetime.combine(day, time(hour), tzinfo=tz),
                 send_emails=False,
             )
-        services.save_schedule(doctor=doctor, week={}, slot_minutes=30)
+        services.save_schedule(doctor=doctor, slot_minutes=30)
         # On the 30-minute grid 09:00-10:30 are positions 1-3, free; 10:30-11:30 are
         # positions 4-6, held: those three race for 7, 8 and 9.
         starts = [

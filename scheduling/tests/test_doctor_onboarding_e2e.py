@@ -64,13 +64,14 @@ def test_doctor_registers_is_verified_and_sets_hours_and_time_off(clinic, open_p
     assert visitor.locator(".doctor-card").count() == 1
 
     # The week: mornings only, Saturday to Thursday, in the quick format.
-    page.goto(base + "/portal/schedule/")
+    page.goto(base + "/portal/chambers/")
+    page.locator("h2 a").first.click()
     page.fill("#id_quick_hours", "10:00-13:00")
     for weekday in ("Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday"):
         page.get_by_label(weekday, exact=True).last.check()
     page.fill("#id_day_4", "")
-    page.get_by_role("button", name="Save chamber hours").click()
-    page.wait_for_selector("text=Your chamber hours have been saved.")
+    page.get_by_role("button", name="Save chamber").click()
+    page.wait_for_selector("text=has been saved.")
 
     page.goto(base + "/portal/time-off/")
     page.fill("#id_start_date", day_off.isoformat())

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from scheduling import services
 from scheduling.models import Appointment, AppointmentEvent, VisitNotes
-from scheduling.tests.factories import AppointmentFactory, open_every_day
+from scheduling.tests.factories import AppointmentFactory, first_chamber, open_every_day
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +253,7 @@ def test_ics_download_parses(client, doctor):
     assert response["Content-Type"].startswith("text/calendar")
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]
     assert event.decoded("DTSTART") == appointment.start
-    assert doctor.chamber_address in str(event["LOCATION"])
+    assert first_chamber(doctor).address in str(event["LOCATION"])
 
 
 def test_portal_agenda_and_pending_requests(client, doctor):

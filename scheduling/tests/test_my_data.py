@@ -113,6 +113,9 @@ def test_doctor_downloads_their_profile_and_appointments_without_medical_details
     response, data = download(client)
 
     assert data["profile"]["licence_number"] == doctor.licence_number
+    assert [c["name"] for c in data["profile"]["chambers"]] == [
+        c.name for c in doctor.chambers.all()
+    ]
     [item] = data["appointments"]
     assert item["patient"] == "রহিমা বেগম"
     assert "জ্বর" not in response.content.decode()

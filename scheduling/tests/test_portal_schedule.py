@@ -5,8 +5,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
+from locations.tests.factories import ThanaFactory
 from scheduling.models import Appointment, AppointmentEvent, ChamberHours, TimeOff
-from scheduling.tests.factories import AppointmentFactory, open_every_day
+from scheduling.tests.factories import AppointmentFactory, first_chamber, open_every_day
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +22,27 @@ RULES = {
 
 @pytest.fixture
 def doctor(client):
-    profile = DoctorProfileFactory()
+    profile = DoctorProfileFactory(chamber_thana=ThanaFactory())
     client.force_login(profile.user)
     return profile
+
+
+def chamber_url(doctor):
+    return f"/portal/chambers/{first_chamber(doctor).pk}/"
+
+
+def chamber_post(doctor, **week):
+    """The doctor's first chamber as its page posts it, with the weekly grid `week`."""
+    chamber = first_chamber(doctor)
+    thana = chamber.thana
+    return {
+        "name": chamber.name,
+        "address": chamber.address,
+        "division": thana.district.division_id,
+        "district": thana.district_id,
+        "thana": thana.pk,
+        **week,
+    }
 
 
 def hours(doctor):
@@ -40,8 +59,11 @@ def test_only_doctors_open_the_portal(client):
 
 
 def test_weekly_grid_saves_ranges_and_rules(client, doctor):
+    response = client.post(URL, RULES)
+    assert response.status_code == 302
     response = client.post(
-        URL, {**RULES, "day_5": "09:00-12:00, 14:00-17:00", "day_6": "10:00-11:00"}
+        chamber_url(doctor),
+        chamber_post(doctor, day_5="09:00-12:00, 14:00-17:00", day_6="10:00-11:00"),
     )
 
     assert response.status_code == 302
@@ -52,12 +74,15 @@ def test_weekly_grid_saves_ranges_and_rules(client, doctor):
     ]
     doctor.schedule_settings.refresh_from_db()
     assert doctor.schedule_settings.slot_minutes == 30
-    page = client.get(URL).content.decode()
+    page = client.get(chamber_url(doctor)).content.decode()
     assert 'value="09:00-12:00,14:00-17:00"' in page
 
 
 def test_quick_entry_applies_to_chosen_weekdays(client, doctor):
-    client.post(URL, {**RULES, "quick_hours": "09:00-12:00,14:00-17:00", "quick_days": [5, 0]})
+    client.post(
+        chamber_url(doctor),
+        chamber_post(doctor, quick_hours="09:00-12:00,14:00-17:00", quick_days=[5, 0]),
+    )
     assert hours(doctor) == [
         (0, "09:00", "12:00"),
         (0, "14:00", "17:00"),
@@ -81,7 +106,7 @@ def test_bad_hours_are_refused_with_a_clear_message(client, doctor, value, messa
     open_every_day(doctor)
     before = hours(doctor)
 
-    response = client.post(URL, {**RULES, "day_0": value})
+    response = client.post(chamber_url(doctor), chamber_post(doctor, day_0=value))
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -89,7 +114,7 @@ def test_bad_hours_are_refused_with_a_clear_message(client, doctor, value, messa
 
 
 def test_quick_entry_needs_weekdays(client, doctor):
-    response = client.post(URL, {**RULES, "quick_hours": "09:00-12:00"})
+    response = client.post(chamber_url(doctor), chamber_post(doctor, quick_hours="09:00-12:00"))
     assert "Choose the weekdays" in response.content.decode()
     assert hours(doctor) == []
 
@@ -101,10 +126,11 @@ def test_slot_length_out_of_range_is_refused(client, doctor):
 
 
 def test_evening_chamber_needs_wider_business_hours(client, doctor, settings):
-    refused = client.post(URL, {**RULES, "day_0": "18:00-21:00"})
+    refused = client.post(chamber_url(doctor), chamber_post(doctor, day_0="18:00-21:00"))
     assert "outside the business hours" in refused.content.decode()
     settings.APPION_BUSINESS_HOURS = "08:00-22:00"
-    assert client.post(URL, {**RULES, "day_0": "18:00-21:00"}).status_code == 302
+    accepted = client.post(chamber_url(doctor), chamber_post(doctor, day_0="18:00-21:00"))
+    assert accepted.status_code == 302
 
 
 def test_time_off_with_bookings_lists_them_and_cancels_all_with_a_message(

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import DoctorProfile, Specialization, User
-from scheduling.models import ChamberHours
+from scheduling.models import Chamber, ChamberHours
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,9 @@ def test_demo_logins_exist_with_the_documented_password():
     assert User.objects.get(email="admin@appion.test").is_staff
     assert DoctorProfile.objects.get(user__email="doctor@appion.test").is_verified
     assert not DoctorProfile.objects.get(user__email="newdoctor@appion.test").is_verified
-    assert DoctorProfile.objects.get(user__email="doctor@appion.test").chamber_thana.name == (
-        "Dhanmondi"
-    )
+    assert Chamber.objects.get(
+        doctor__user__email="doctor@appion.test", name="Popular Diagnostic Centre"
+    ).thana.name == ("Dhanmondi")
     assert DoctorProfile.objects.count() == 5
     assert User.objects.filter(role=User.Role.PATIENT).count() == 4
     assert ChamberHours.objects.filter(doctor__user__email="doctor@appion.test").exists()
@@ -71,7 +71,7 @@ def test_generated_appointments_obey_the_booking_rules():
 
     seed(doctors=6, patients=30, appointments=400)
 
-    appointments = list(Appointment.objects.select_related("doctor"))
+    appointments = list(Appointment.objects.select_related("doctor", "chamber"))
     assert len(appointments) == 400
     active = [a for a in appointments if a.is_active]
     for key in ("doctor_id", "patient_id"):
@@ -87,9 +87,11 @@ def test_generated_appointments_obey_the_booking_rules():
         "no_show",
         "cancelled",
     }
-    assert all(a.fee == a.doctor.consultation_fee for a in appointments)
+    assert all(a.chamber.doctor_id == a.doctor_id for a in appointments)
+    assert all(a.fee == a.chamber.effective_fee for a in appointments)
     assert all(a.date == timezone.localtime(a.start).date() for a in appointments)
-    assert max(Counter((a.doctor_id, a.date, a.serial) for a in active).values()) == 1
+    # Serials are per chamber (each chamber's sessions of a day share one list).
+    assert max(Counter((a.chamber_id, a.date, a.serial) for a in active).values()) == 1
     last_events = {
         e.appointment_id: e.to_status for e in AppointmentEvent.objects.order_by("created_at", "pk")
     }
@@ -107,10 +109,37 @@ def test_seeding_again_after_a_new_slot_length_keeps_serials_distinct():
         seed(doctors=0, patients=40, appointments=300)
         doctor = DoctorProfile.objects.get(user__email="doctor@appion.test")
         minutes = doctor.schedule_settings.slot_minutes
-        save_schedule(doctor=doctor, week={}, slot_minutes=20 if minutes == 30 else 30)
+        save_schedule(doctor=doctor, slot_minutes=20 if minutes == 30 else 30)
         seed(doctors=0, patients=0, appointments=300, seed=7)
 
     active = Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
     assert active.count() > 300
-    held = Counter(active.values_list("doctor_id", "date", "serial"))
+    held = Counter(active.values_list("chamber_id", "date", "serial"))
     assert max(held.values()) == 1
+
+
+def test_the_demo_doctor_and_some_generated_ones_have_two_chambers():
+    from datetime import time
+
+    call_command("seed_locations", stdout=StringIO())
+    seed(doctors=8, patients=2)
+
+    chambers = list(
+        Chamber.objects.filter(doctor__user__email="doctor@appion.test").select_related("thana")
+    )
+    sessions = {
+        chamber.name: sorted({(h.start, h.end) for h in chamber.hours.all()})
+        for chamber in chambers
+    }
+    assert sessions == {
+        "Dhaka Medical College Hospital": [(time(9), time(12))],
+        "Popular Diagnostic Centre": [(time(15), time(18))],
+    }
+    assert {chamber.thana.name for chamber in chambers} == {"Shahbagh", "Dhanmondi"}
+    generated = DoctorProfile.objects.filter(user__email__startswith="doctor-")
+    counts = [doctor.chambers.count() for doctor in generated]
+    assert set(counts) == {1, 2}
+    # Every session of a generated doctor with two chambers lies in the default business
+    # hours, and the two never overlap (morning and afternoon).
+    assert not ChamberHours.objects.filter(end__gt=time(18)).exists()
+    assert not ChamberHours.objects.filter(start__lt=time(8)).exists()

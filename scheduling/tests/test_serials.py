@@ -11,7 +11,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from accounts.models import DoctorProfile
-from accounts.tests.factories import DoctorProfileFactory, PatientFactory
+from accounts.tests.factories import (
+    DoctorProfileFactory,
+    PatientFactory,
+    SpecializationFactory,
+    UserFactory,
+)
 from scheduling import services
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory, open_every_day
@@ -156,6 +161,19 @@ def test_the_schedule_form_explains_what_a_new_slot_length_does(client, db):
     assert "otherwise the one after the day" in page
 
 
+def historical_doctor(apps, **fields):
+    """A doctor made with the historical DoctorProfile of a migration state (the
+    factories' models may have columns that the tables there do not)."""
+    user = UserFactory(role="doctor")
+    return apps.get_model("accounts", "DoctorProfile").objects.create(
+        user_id=user.pk,
+        licence_number=f"H-{user.pk}",
+        specialization_id=SpecializationFactory().pk,
+        consultation_fee=500,
+        **fields,
+    )
+
+
 BEFORE = [("scheduling", "0004_visit_notes_and_reminders")]
 AFTER = [("scheduling", "0006_appointment_unique_serial")]
 
@@ -165,8 +183,9 @@ def test_the_migration_fills_the_date_and_renumbers_repeated_serials():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     try:
-        old = executor.loader.project_state(BEFORE).apps.get_model("scheduling", "Appointment")
-        doctor, other_doctor = DoctorProfileFactory(), DoctorProfileFactory()
+        apps = executor.loader.project_state(BEFORE).apps
+        old = apps.get_model("scheduling", "Appointment")
+        doctor, other_doctor = historical_doctor(apps), historical_doctor(apps)
 
         def add(start, minutes, serial, *, status="confirmed", doctor=doctor):
             return old.objects.create(
@@ -187,11 +206,12 @@ def test_the_migration_fills_the_date_and_renumbers_repeated_serials():
         other = add(at(10), 60, 2, doctor=other_doctor)
         after_midnight = add(at(0, 30, day=DAY + timedelta(days=1)), 30, 2)
 
-        MigrationExecutor(connection).migrate(AFTER)
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER)
+        new = executor.loader.project_state(AFTER).apps.get_model("scheduling", "Appointment")
 
         rows = {
-            pk: (day, serial)
-            for pk, day, serial in Appointment.objects.values_list("pk", "date", "serial")
+            pk: (day, serial) for pk, day, serial in new.objects.values_list("pk", "date", "serial")
         }
         # The first booked keeps its serial; the others get the next after the day's highest.
         assert rows[ten] == (DAY, 2)

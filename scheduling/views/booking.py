@@ -111,7 +111,13 @@ def book(request, doctor_id):
         return _doctor_page(doctor, chosen.requested_start)
     form = BookingForm(request.POST if posted else None)
     account = _account_forms(request) if visitor else None
-    context = {"doctor": doctor, "slot": slot, "form": form, "account": account}
+    context = {
+        "doctor": doctor,
+        "slot": slot,
+        "chamber": selectors.slot_chamber(slot) if slot else None,
+        "form": form,
+        "account": account,
+    }
     if slot is None:
         # Gone between the visitor's opening of the page and their submit.
         context.update(_free_times(doctor, chosen.requested_start))

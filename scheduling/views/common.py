@@ -12,9 +12,7 @@ PAGE_SIZE = 20
 def listed_doctor(doctor_id):
     """The listed doctor `doctor_id`, with what their pages show; 404 for any other."""
     return get_object_or_404(
-        selectors.listed_doctors().select_related(
-            "user", "specialization", "chamber_thana__district__division", "schedule_settings"
-        ),
+        selectors.listed_doctors().select_related("user", "specialization", "schedule_settings"),
         pk=doctor_id,
     )
 
@@ -38,6 +36,8 @@ def slots_context(doctor, query, *, fallback=None):
         "doctor": doctor,
         "day": form.day,
         "slots": slots,
+        # Which chamber each slot is at, when the day's slots lie at more than one.
+        "several_chambers": len({slot.chamber_id for slot in slots}) > 1,
         "slot_error": error,
         "first_day": form.first_day,
         "last_day": form.last_day,

@@ -28,6 +28,9 @@ def directory(request):
     # Shown as computed now; the stored value, by which the page sorts, is kept current
     # by the writes that change it and by refresh_next_free (cron): a GET writes nothing.
     slots = selectors.card_slots(page.object_list, day=form.day, now=now)
+    chambers = selectors.card_chambers(page.object_list, **form.filters)
+    for doctor in page.object_list:
+        doctor.card_chamber = chambers.get(doctor.pk)
     query = request.GET.copy()
     query.pop("page", None)
     without_sort = query.copy()
@@ -72,7 +75,7 @@ def _selected_location(filters):
 def doctor_detail(request, doctor_id):
     doctor = listed_doctor(doctor_id)
     context = slots_context(doctor, request.GET, fallback=selectors.next_free_day(doctor))
-    context["weekly_hours"] = selectors.weekly_chamber_hours(doctor)
+    context["chambers"] = selectors.doctor_chambers(doctor)
     return render(request, "scheduling/doctor_detail.html", context)
 
 

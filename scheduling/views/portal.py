@@ -9,14 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import doctor_required
 from appion import clinic_calendar
 from appion.l10n import local_digits
 from scheduling import selectors, services
-from scheduling.forms import AgendaForm, ScheduleForm, TimeOffForm, VisitNotesForm
-from scheduling.models import ChamberHours, TimeOff, VisitNotes
+from scheduling.forms import AgendaForm, ChamberForm, ScheduleForm, TimeOffForm, VisitNotesForm
+from scheduling.models import TimeOff, VisitNotes
 from scheduling.views.common import visible_appointment
 
 
@@ -61,31 +61,88 @@ def agenda(request):
 @require_http_methods(["GET", "POST"])
 def schedule(request):
     doctor = request.user.doctor_profile
-    current = {}
-    for hour_range in ChamberHours.objects.filter(doctor=doctor):
-        current.setdefault(hour_range.weekday, []).append((hour_range.start, hour_range.end))
     form = ScheduleForm(
         request.POST if request.method == "POST" else None,
         instance=selectors.settings_for(doctor),
-        current_hours=current,
     )
     if request.method == "POST" and form.is_valid():
         rules = {name: form.cleaned_data[name] for name in ScheduleForm.Meta.fields}
-        services.save_schedule(doctor=doctor, week=form.cleaned_data["week"], **rules)
-        messages.success(request, _("Your chamber hours have been saved."))
+        services.save_schedule(doctor=doctor, **rules)
+        messages.success(request, _("Your booking rules have been saved."))
         return redirect("scheduling:schedule")
-    return render(request, "scheduling/schedule.html", {"form": form})
+    return render(
+        request,
+        "scheduling/schedule.html",
+        {"form": form, "chambers": selectors.doctor_chambers(doctor)},
+    )
+
+
+def _own_chamber(request, chamber_id):
+    """The logged-in doctor's chamber `chamber_id`; another doctor's is a 404."""
+    return get_object_or_404(
+        request.user.doctor_profile.chambers.select_related("thana__district__division"),
+        pk=chamber_id,
+    )
+
+
+@doctor_required
+def chamber_list(request):
+    doctor = request.user.doctor_profile
+    return render(
+        request, "scheduling/chamber_list.html", {"chambers": selectors.doctor_chambers(doctor)}
+    )
+
+
+@doctor_required
+@require_http_methods(["GET", "POST"])
+def chamber_edit(request, chamber_id=None):
+    """Add a chamber (no id) or edit one of the doctor's chambers with its sessions."""
+    doctor = request.user.doctor_profile
+    chamber = _own_chamber(request, chamber_id) if chamber_id is not None else None
+    form = ChamberForm(
+        request.POST if request.method == "POST" else None, doctor=doctor, chamber=chamber
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_chamber(
+                doctor=doctor,
+                chamber=chamber,
+                data=form.chamber_data,
+                week=form.cleaned_data["week"],
+            )
+        except services.ChamberError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("%(chamber)s has been saved.") % {"chamber": saved.name})
+            return redirect("scheduling:chamber_list")
+    return render(request, "scheduling/chamber_form.html", {"form": form, "chamber": chamber})
+
+
+@doctor_required
+@require_POST
+def chamber_delete(request, chamber_id):
+    chamber = _own_chamber(request, chamber_id)
+    try:
+        services.delete_chamber(chamber=chamber)
+    except services.ChamberError as error:
+        messages.error(request, error.message)
+        return redirect("scheduling:chamber_edit", chamber_id=chamber.pk)
+    messages.success(request, _("%(chamber)s has been removed.") % {"chamber": chamber.name})
+    return redirect("scheduling:chamber_list")
 
 
 @doctor_required
 @require_http_methods(["GET", "POST"])
 def time_off(request):
     doctor = request.user.doctor_profile
-    form = TimeOffForm(request.POST if request.method == "POST" else None)
+    form = TimeOffForm(request.POST if request.method == "POST" else None, doctor=doctor)
     if request.method == "POST" and form.is_valid():
         leave = services.add_time_off(doctor=doctor, **form.cleaned_data)
         affected = services.appointments_during(
-            doctor=doctor, start_date=leave.start_date, end_date=leave.end_date
+            doctor=doctor,
+            start_date=leave.start_date,
+            end_date=leave.end_date,
+            chamber=leave.chamber,
         ).count()
         if affected:
             messages.warning(
@@ -110,7 +167,7 @@ def time_off_detail(request, time_off_id):
     doctor = request.user.doctor_profile
     leave = get_object_or_404(TimeOff, pk=time_off_id, doctor=doctor)
     appointments = services.appointments_during(
-        doctor=doctor, start_date=leave.start_date, end_date=leave.end_date
+        doctor=doctor, start_date=leave.start_date, end_date=leave.end_date, chamber=leave.chamber
     )
     if request.method == "POST":
         message = request.POST.get("message", "").strip()[:500]

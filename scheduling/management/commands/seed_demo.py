@@ -21,8 +21,14 @@ from django.utils import timezone
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from appion import clinic_calendar
 from locations.models import Thana
-from scheduling.models import Appointment, AppointmentEvent, ChamberHours, ScheduleSettings
-from scheduling.selectors import day_grid, next_serial
+from scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    Chamber,
+    ChamberHours,
+    ScheduleSettings,
+)
+from scheduling.selectors import doctor_day_grid, next_serial
 from scheduling.services import refresh_next_free
 from scheduling.signals import appointments_bulk_loaded
 
@@ -106,6 +112,13 @@ NULL = "\\N"  # NULL in COPY's text format
 HISTORY = {status: Appointment.path_to(status) for status in Appointment.Status}
 # Mornings and afternoons of the working week (Saturday to Thursday): a typical chamber.
 HOURS = [(time(9), time(12)), (time(14), time(17))]
+# A doctor with two chambers: a morning session at a hospital and an afternoon one
+# elsewhere, both inside the default business hours (08:00-18:00).
+MORNING = [(time(9), time(12))]
+AFTERNOON = [(time(15), time(18))]
+HOSPITALS = ["Dhaka Medical College Hospital", "BSMMU Hospital", "Square Hospital"]
+# One generated doctor in this many has a second chamber.
+TWO_CHAMBERS_EVERY = 4
 
 
 class Command(BaseCommand):
@@ -210,11 +223,27 @@ class Command(BaseCommand):
                     "qualifications": "MBBS, FCPS (Medicine)",
                     "experience_years": 12,
                     "consultation_fee": Decimal("800"),
-                    "chamber_name": "Popular Diagnostic Centre",
-                    "chamber_address": "House 16, Road 2",
-                    "chamber_thana": thana,
                 },
             )
+            Chamber.objects.get_or_create(
+                doctor=profile,
+                name="Popular Diagnostic Centre",
+                defaults={"address": "House 16, Road 2", "thana": thana, "position": 0},
+            )
+            if email == "doctor@appion.test":
+                # The demo doctor with two chambers: mornings at a hospital in Shahbagh
+                # (its own fee), afternoons at Popular in Dhanmondi.
+                Chamber.objects.get_or_create(
+                    doctor=profile,
+                    name="Dhaka Medical College Hospital",
+                    defaults={
+                        "address": "Secretariat Road",
+                        "thana": self._thana("Shahbagh"),
+                        "phone": "+8801711000000",
+                        "fee": Decimal("500"),
+                        "position": 1,
+                    },
+                )
             if verified != profile.is_verified:
                 profile.verified_at = timezone.now() if verified else None
                 profile.verified_by = self.admin if verified else None
@@ -266,8 +295,9 @@ class Command(BaseCommand):
         return list(zip(ids, thanas, strict=True))
 
     def create_doctors(self, count):
-        """Generated doctors: random specialization, fee ৳300–2000 and chamber thana; nine
-        in ten verified by the demo administrator."""
+        """Generated doctors: random specialization, fee ৳300–2000 and a chamber in a
+        random thana, one in TWO_CHAMBERS_EVERY with a second (a hospital) in another;
+        nine in ten verified by the demo administrator."""
         if count <= 0 or not self.specializations:
             return []
         users = self._new_users(count, User.Role.DOCTOR, "doctor-")
@@ -276,8 +306,7 @@ class Command(BaseCommand):
         self._insert(
             DoctorProfile,
             ["id", "user_id", "licence_number", "specialization_id", "qualifications"]
-            + ["experience_years", "consultation_fee", "chamber_name", "chamber_address"]
-            + ["chamber_thana_id", "verified_at", "verified_by_id"],
+            + ["experience_years", "consultation_fee", "verified_at", "verified_by_id"],
             (
                 (
                     pk,
@@ -287,12 +316,28 @@ class Command(BaseCommand):
                     rnd.choice(QUALIFICATIONS),
                     rnd.randint(1, 35),
                     Decimal(rnd.randrange(300, 2001, 50)),
-                    rnd.choice(CHAMBERS),
-                    f"House {rnd.randint(1, 99)}, Road {rnd.randint(1, 30)}",
-                    thana.pk if thana else None,
                     *((self.db_now, self.admin.pk) if rnd.random() < 0.9 else (None, None)),
                 )
-                for pk, (user_id, thana) in zip(ids, users, strict=True)
+                for pk, (user_id, _thana) in zip(ids, users, strict=True)
+            ),
+        )
+        chambers = []
+        for n, (pk, (_user_id, thana)) in enumerate(zip(ids, users, strict=True)):
+            address = f"House {rnd.randint(1, 99)}, Road {rnd.randint(1, 30)}"
+            chambers.append((pk, rnd.choice(CHAMBERS), address, thana, 0))
+            if n % TWO_CHAMBERS_EVERY == 0:
+                other = self._thana()
+                chambers.append((pk, rnd.choice(HOSPITALS), "Hospital Road", other, 1))
+        chamber_ids = self._reserve_ids(Chamber, len(chambers))
+        self._insert(
+            Chamber,
+            ["id", "doctor_id", "name", "address", "thana_id", "position", "created_at"],
+            (
+                (chamber_id, doctor_id, name, address, thana.pk if thana else None, position)
+                + (self.db_now,)
+                for chamber_id, (doctor_id, name, address, thana, position) in zip(
+                    chamber_ids, chambers, strict=True
+                )
             ),
         )
         return [
@@ -354,17 +399,37 @@ class Command(BaseCommand):
                 cursor.executemany(sql, [row + defaults for row in chunk])
 
     def create_schedules(self, doctors):
-        """Chamber hours Saturday to Thursday and default rules for doctors without any."""
+        """Sessions Saturday to Thursday and default rules for doctors without any: HOURS
+        at a doctor's only chamber; with two, the MORNING at the hospital and the
+        AFTERNOON at the other."""
         with_hours = set(
             ChamberHours.objects.filter(doctor__in=doctors).values_list("doctor_id", flat=True)
         )
         new = [doctor for doctor in doctors if doctor.pk not in with_hours]
+        chambers = defaultdict(list)
+        for chamber in Chamber.objects.filter(doctor__in=new).order_by("position", "pk"):
+            chambers[chamber.doctor_id].append(chamber)
+        sessions = []
+        for doctor in new:
+            mine = chambers[doctor.pk]
+            if len(mine) == 1:
+                sessions += [(mine[0], HOURS)]
+            elif mine:
+                hospital = next((c for c in mine if "Hospital" in c.name), mine[-1])
+                other = next(c for c in mine if c is not hospital)
+                sessions += [(hospital, MORNING), (other, AFTERNOON)]
         ChamberHours.objects.bulk_create(
             [
-                ChamberHours(doctor=doctor, weekday=day, start=start, end=end)
-                for doctor in new
+                ChamberHours(
+                    doctor_id=chamber.doctor_id,
+                    chamber=chamber,
+                    weekday=day,
+                    start=start,
+                    end=end,
+                )
+                for chamber, ranges in sessions
                 for day in clinic_calendar.WORKING_WEEK
-                for start, end in HOURS
+                for start, end in ranges
             ],
             batch_size=5000,
         )
@@ -407,13 +472,13 @@ class Command(BaseCommand):
         # serial of an active one on its day (see selectors.next_serial). Only such days
         # are tracked: on the others, each start of the one grid has its own serial.
         booked, held = {}, {}
-        for doctor_id, day, start, end, serial in (
+        for doctor_id, chamber_id, day, start, end, serial in (
             Appointment.objects.active()
             .filter(doctor__in=doctors)
-            .values_list("doctor_id", "date", "start", "end", "serial")
+            .values_list("doctor_id", "chamber_id", "date", "start", "end", "serial")
         ):
             booked.setdefault((doctor_id, day), []).append((start, end))
-            held.setdefault((doctor_id, day), set()).add(serial)
+            held.setdefault((chamber_id, day), set()).add(serial)
         busy_patient_days = {
             (patient_id, clinic_calendar.local_day(start))
             for patient_id, start in Appointment.objects.active().values_list("patient_id", "start")
@@ -422,20 +487,31 @@ class Command(BaseCommand):
         today = clinic_calendar.today()
         first_day = today - timedelta(days=past_days)
         rnd = self.random
-        # Each doctor's slot grid per weekday, computed once: (time, serial) pairs.
+        # Each doctor's slot grid per weekday, computed once: (time, serial, chamber id)
+        # triples, each serial numbered in its chamber's sessions.
         grids = {}
         for doctor in doctors:
-            by_weekday = defaultdict(list)
+            by_weekday = defaultdict(dict)
             for hour_range in doctor.chamber_hours.all():
-                by_weekday[hour_range.weekday].append((hour_range.start, hour_range.end))
+                sessions = by_weekday[hour_range.weekday]
+                sessions.setdefault(hour_range.chamber_id, ("", []))[1].append(
+                    (hour_range.start, hour_range.end)
+                )
             slot_minutes = doctor.schedule_settings.slot_minutes
             grids[doctor.pk] = {
                 weekday: [
-                    (slot.start.time(), slot.serial)
-                    for slot in day_grid(hours, today, slot_minutes)
+                    (slot.start.time(), slot.serial, slot.chamber_id)
+                    for slot in doctor_day_grid(sessions, today, slot_minutes)
                 ]
-                for weekday, hours in by_weekday.items()
+                for weekday, sessions in by_weekday.items()
             }
+        # The fee a booking copies: the chamber's own, else the doctor's.
+        fees = {
+            chamber_id: fee if fee is not None else doctor_fee
+            for chamber_id, fee, doctor_fee in Chamber.objects.filter(
+                doctor__in=doctors
+            ).values_list("pk", "fee", "doctor__consultation_fee")
+        }
         span = (today + timedelta(days=30) - first_day).days
         made = 0
         appointments = []
@@ -456,7 +532,7 @@ class Command(BaseCommand):
                 grid = grids[doctor.pk].get(day.weekday())
                 if not grid:
                     continue
-                start_time, serial = rnd.choice(grid)
+                start_time, serial, chamber_id = rnd.choice(grid)
                 start = clinic_calendar.at(day, start_time)
                 end = start + timedelta(minutes=doctor.schedule_settings.slot_minutes)
                 if (doctor.pk, start) in taken:
@@ -472,7 +548,7 @@ class Command(BaseCommand):
                 taken.add((doctor.pk, start))
                 busy_patient_days.add((patient_id, day))
                 status = _final_status(rnd.random(), past=start < now)
-                serials = held.get((doctor.pk, day))
+                serials = held.get((chamber_id, day))
                 if serials is not None and status in Appointment.ACTIVE_STATUSES:
                     serial = next_serial(serial, serials)
                     serials.add(serial)
@@ -485,8 +561,9 @@ class Command(BaseCommand):
                         end,
                         serial,
                         status,
-                        doctor.consultation_fee,
+                        fees[chamber_id],
                         booked_at,
+                        chamber_id,
                     )
                 )
                 generated += 1
@@ -509,7 +586,7 @@ class Command(BaseCommand):
 
     def _write_appointments(self, rows):
         """Insert appointments given as (doctor_id, patient_id, start, end, serial, status,
-        fee, created_at) with their history: COPY on PostgreSQL, bulk_create elsewhere.
+        fee, created_at, chamber_id) with their history: COPY on PostgreSQL, bulk_create elsewhere.
         The starts are in the site's time zone, so that start.date() is the `date` that
         Appointment.save() would fill."""
         if not rows:
@@ -527,16 +604,16 @@ class Command(BaseCommand):
                 # handing psycopg one tuple at a time.
                 with raw.copy(
                     'COPY scheduling_appointment (id, doctor_id, patient_id, start, "end", '
-                    "date, serial, status, fee, symptoms, notes, created_at, updated_at) "
-                    "FROM STDIN"
+                    "date, serial, status, fee, symptoms, notes, created_at, updated_at, "
+                    "chamber_id) FROM STDIN"
                 ) as copy:
                     copy.write(
                         "".join(
                             f"{pk}\t{d}\t{p}\t{start.isoformat()}\t{end.isoformat()}\t"
                             f"{start.date().isoformat()}\t"
                             f"{serial}\t{status}\t{fee}\t\t\t{booked.isoformat()}\t"
-                            f"{booked.isoformat()}\n"
-                            for pk, (d, p, start, end, serial, status, fee, booked) in zip(
+                            f"{booked.isoformat()}\t{chamber}\n"
+                            for pk, (d, p, start, end, serial, status, fee, booked, chamber) in zip(
                                 ids, rows, strict=True
                             )
                         )
@@ -562,6 +639,7 @@ class Command(BaseCommand):
         created = Appointment.objects.bulk_create(
             Appointment(
                 doctor_id=d,
+                chamber_id=chamber,
                 patient_id=p,
                 start=start,
                 end=end,
@@ -571,7 +649,7 @@ class Command(BaseCommand):
                 fee=fee,
                 created_at=booked_at,
             )
-            for d, p, start, end, serial, status, fee, booked_at in rows
+            for d, p, start, end, serial, status, fee, booked_at, chamber in rows
         )
         if not self.history:
             return len(created)
@@ -593,7 +671,7 @@ class Command(BaseCommand):
 def _history(pk, row):
     """The events of a generated appointment: its creation by the patient, then each
     step of HISTORY to its final status."""
-    _doctor, patient_id, _start, end, _serial, final, _fee, booked_at = row
+    _doctor, patient_id, _start, end, _serial, final, _fee, booked_at, _chamber = row
     moment, previous = booked_at, ""
     for status in HISTORY[final]:
         if status in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):

@@ -24,7 +24,7 @@ def due_reminders(now):
             start__lte=now + REMIND_AHEAD,
             reminder_sent_at__isnull=True,
         )
-        .select_related("patient", "doctor__user", "doctor__chamber_thana__district")
+        .select_related("patient", "doctor__user", "chamber__thana__district")
         .order_by("start", "pk")
     )
 
