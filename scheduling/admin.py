@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +23,14 @@ class ScheduleSettingsInline(admin.StackedInline):
     can_delete = False
 
 
+# A map link typed without a scheme is read as https (Django 6's default, said now).
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class ChamberInline(admin.StackedInline):
     model = Chamber
     extra = 0
+    formfield_overrides = HTTPS_LINKS
     fields = ["name", "address", "thana", "phone", "map_url", "fee", "position"]
     autocomplete_fields = ["thana"]
     show_change_link = True
@@ -66,6 +72,7 @@ class ChamberAdmin(admin.ModelAdmin):
 
     list_display = ["name", "doctor", "thana", "phone", "fee"]
     list_select_related = ["doctor__user", "thana"]
+    formfield_overrides = HTTPS_LINKS
     search_fields = ["name", "address", "doctor__user__full_name"]
     autocomplete_fields = ["doctor", "thana"]
     inlines = [ChamberHoursInline]
