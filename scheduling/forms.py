@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import DateInput, DoctorFieldsForm, MobileField, RegistrationMixin
 from accounts.models import Specialization
 from appion import clinic_calendar
-from appion.l10n import local_date
+from appion.l10n import local_date, local_digits
 from locations.forms import LocationFieldsMixin
 from locations.models import District, Division, Thana
 from scheduling import selectors, services
@@ -79,8 +79,8 @@ class WeeklySessionsMixin(forms.Form):
         """What the doctor should know before typing: the site's business hours."""
         opening, closing = business_hours()
         return BUSINESS_HOURS_NOTE % {
-            "opening": f"{opening:%H:%M}",
-            "closing": f"{closing:%H:%M}",
+            "opening": local_digits(f"{opening:%H:%M}"),
+            "closing": local_digits(f"{closing:%H:%M}"),
         }
 
     def _refuse(self, name, error):

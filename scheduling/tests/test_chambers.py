@@ -392,3 +392,13 @@ def test_time_off_form_refuses_another_doctors_chamber(client, clock):
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not doctor.time_off.exists()
+
+
+def test_the_business_hours_note_has_bengali_digits_in_bengali(client):
+    doctor = DoctorProfileFactory()
+    client.force_login(doctor.user)
+    client.get("/language/bn/")
+
+    html = client.get("/portal/chambers/new/").content.decode()
+
+    assert "০৮:০০" in html and "১৮:০০" in html
