@@ -40,6 +40,9 @@ class Slot:
     # so there is exactly one).
     chamber_id: int | None = None
     chamber_name: str = ""
+    # False for a slot of the grid that cannot be booked: taken, past or too soon
+    # (free_slots_for_doctors(..., with_taken=True) lists those too).
+    free: bool = True
 
     @property
     def local_start(self):
@@ -107,9 +110,12 @@ def bookable_dates(schedule: ScheduleSettings, today: date | None = None) -> tup
     return today, today + timedelta(days=schedule.booking_window_days)
 
 
-def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None):
+def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None, with_taken=False):
     """Free slots of several doctors from date_from to date_to (inclusive), as
-    {doctor_id: {date: [Slot, ...]}}; days without free slots are left out.
+    {doctor_id: {date: [Slot, ...]}}; days without free slots are left out. With
+    `with_taken`, each open day (chamber sessions, not on leave, inside the booking
+    window) lists its whole grid instead, the slots that cannot be booked with
+    `free=False`, and a full day is listed too.
 
     A slot is free when it lies on the doctor's slot grid inside chamber hours and the
     business hours, is not on a day of time off, starts no sooner than the minimum notice
@@ -201,13 +207,15 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None)
             sessions = hours[doctor.pk].get(day.weekday())
             closed = leave_days.get((doctor.pk, day), ())
             if sessions and ALL_CHAMBERS not in closed:
-                free = [
-                    _with_next_serial(slot, held.get((slot.chamber_id, day)))
-                    for slot in doctor_day_grid(sessions, day, schedule.slot_minutes, closed=closed)
-                    if slot.start >= earliest and not _overlaps(busy, busy_starts, slot)
-                ]
-                if free:
-                    by_day[day] = free
+                grid = doctor_day_grid(sessions, day, schedule.slot_minutes, closed=closed)
+                slots = []
+                for slot in grid:
+                    if slot.start >= earliest and not _overlaps(busy, busy_starts, slot):
+                        slots.append(_with_next_serial(slot, held.get((slot.chamber_id, day))))
+                    elif with_taken:
+                        slots.append(replace(slot, free=False))
+                if slots or (with_taken and grid):
+                    by_day[day] = slots
             day += timedelta(days=1)
         result[doctor.pk] = by_day
     return result
@@ -487,6 +495,58 @@ def doctor_chambers(doctor) -> list:
             by_day[hour_range.weekday].append(hour_range)
         chamber.week = [(Weekday(day).label, by_day[day]) for day in WEEK_ORDER]
     return chambers
+
+
+STRIP_DAYS = 14
+
+
+@dataclass(frozen=True)
+class StripDay:
+    day: date
+    free: int  # how many slots can be booked
+    # "free", "full" (every slot taken or past), "leave" (time off at every chamber),
+    # "closed" (no session that weekday), or "beyond" (outside the booking window)
+    state: str
+    # The day's whole grid, bookable or not (Slot.free).
+    slots: tuple = ()
+
+
+def day_strip(doctor, first: date, *, days=STRIP_DAYS, now=None) -> list[StripDay]:
+    """The doctor's next `days` days from `first`, each with its number of free slots
+    and why it has none: the strip above the slot list. Five queries whatever the
+    number of days or appointments (four when the doctor came with its settings)."""
+    now = now or timezone.now()
+    last = first + timedelta(days=days - 1)
+    by_day = free_slots_for_doctors([doctor], first, last, now=now, with_taken=True).get(
+        doctor.pk, {}
+    )
+    window_first, window_last = bookable_dates(settings_for(doctor), timezone.localdate(now))
+    leave = TimeOff.objects.filter(
+        doctor=doctor, chamber__isnull=True, start_date__lte=last, end_date__gte=first
+    ).values_list("start_date", "end_date")
+    leave_days = {day for start, end in leave for day in _days(max(start, first), min(end, last))}
+    strip = []
+    for day in _days(first, last):
+        free = sum(slot.free for slot in by_day.get(day, ()))
+        if free:
+            state = "free"
+        elif day in by_day:
+            state = "full"
+        elif not window_first <= day <= window_last:
+            state = "beyond"
+        elif day in leave_days:
+            state = "leave"
+        else:
+            state = "closed"
+        strip.append(StripDay(day=day, free=free, state=state, slots=tuple(by_day.get(day, ()))))
+    return strip
+
+
+def _days(first: date, last: date):
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
 
 
 def next_free_day(doctor) -> date | None:

@@ -73,4 +73,6 @@ def test_the_admin_appointment_list_shows_status_and_fee_at_1280_px(long_names, 
     for column in ("column-status", "column-fee"):
         box = page.locator(f"#result_list th.{column}").bounding_box()
         assert box["x"] + box["width"] <= visible["x"] + visible["width"], column
+    # And the whole table fits: nothing to scroll sideways.
+    assert page.locator("#result_list").bounding_box()["width"] <= visible["width"]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
