@@ -407,6 +407,26 @@ def directory_doctors(*, order="next", day=None, now=None, **filters):
     return [doctor for doctor in candidates if free_that_day.get(doctor.pk)]
 
 
+def relaxations(*, day=None, now=None, **filters) -> list[tuple[str, int]]:
+    """When the directory's filters find no doctor: for each filter in use (the day
+    included, as "date"), how many doctors the others find without it, most first,
+    leaving out those that find none. A query or two a filter (at most seven)."""
+    found = []
+    if day is not None:
+        found.append(("date", search_doctors(**filters).count()))
+    for name in filters:
+        others = {key: value for key, value in filters.items() if key != name}
+        found.append(
+            (
+                name,
+                len(directory_doctors(day=day, now=now, **others))
+                if day
+                else directory_doctors(**others).count(),
+            )
+        )
+    return sorted(((name, n) for name, n in found if n), key=lambda item: -item[1])
+
+
 def slot_chamber(slot) -> Chamber:
     """The chamber whose session holds `slot`, with its doctor and thana."""
     return Chamber.objects.select_related("doctor", "thana__district").get(pk=slot.chamber_id)

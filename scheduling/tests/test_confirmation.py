@@ -88,3 +88,16 @@ def test_the_doctor_gets_no_share_links_or_patient_advice(client, appointment):
 
     assert "What happens next" not in html
     assert not [link for link in links(html) if link.startswith(("sms:", "https://wa.me/"))]
+
+
+def test_the_appointment_page_has_the_chamber_call_button_and_map(client, appointment):
+    chamber = appointment.chamber
+    chamber.phone = "+8801712345678"
+    chamber.map_url = "https://maps.example.com/popular"
+    chamber.save()
+    client.force_login(appointment.patient)
+
+    html = client.get(f"/appointments/{appointment.pk}/").content.decode()
+
+    assert 'href="tel:+8801712345678"' in html
+    assert 'href="https://maps.example.com/popular"' in html

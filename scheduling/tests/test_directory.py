@@ -328,3 +328,30 @@ def test_the_filters_fold_away_after_a_search_and_stay_open_before(client):
     assert '<details class="search-panel mb-3" open>' in before
     assert '<details class="search-panel mb-3">' in after
     assert '<details class="search-panel mb-3" open>' in sorted_only
+
+
+def test_when_nothing_matches_the_page_says_which_filter_to_relax(client):
+    cardiology = SpecializationFactory(name="Cardiology")
+    open_every_day(
+        DoctorProfileFactory(
+            specialization=cardiology, consultation_fee=900, user__full_name="Dr. Heart"
+        )
+    )
+    open_every_day(DoctorProfileFactory(consultation_fee=300))
+
+    response = client.get("/doctors/", {"specialization": cardiology.pk, "max_fee": 500})
+
+    page = html.unescape(response.content.decode())
+    assert "No doctor matches these filters." in page
+    # Without the fee limit the cardiologist is found; without the specialization, the
+    # other doctor would be too: both are offered, each with its count.
+    relax = {label: (n, url) for label, n, url in response.context["relax"]}
+    assert relax.keys() == {"Maximum fee (৳)", "Specialization"}
+    assert relax["Maximum fee (৳)"][0] == 1
+    assert "Without “Maximum fee (৳)”: 1 doctor" in page
+    assert names(client.get("/doctors/" + relax["Maximum fee (৳)"][1])) == ["Dr. Heart"]
+
+
+def test_results_offer_no_relaxing(client):
+    open_every_day(DoctorProfileFactory())
+    assert client.get("/doctors/", {"max_fee": 100000}).context["relax"] == []

@@ -50,6 +50,7 @@ def directory(request):
             "query_without_sort": without_sort.urlencode(),
             # After a search the filters fold away on a phone, so the results come first.
             "searched": bool(without_sort),
+            "relax": _relaxations(form, query, now) if not page.object_list else [],
             "selected_location": _selected_location(form.filters),
             "specializations": Specialization.objects.all(),
             "divisions": Division.objects.all(),
@@ -69,6 +70,17 @@ def _selected_location(filters):
         "districts": districts_of(division.pk) if division else [],
         "thanas": thanas_of(district.pk) if district else [],
     }
+
+
+def _relaxations(form, query, now):
+    """What to drop to find doctors when none match: [(label, count, url), ...]."""
+    found = selectors.relaxations(day=form.day, now=now, **form.filters)
+    links = []
+    for name, count in found:
+        without = query.copy()
+        without.pop(name, None)
+        links.append((form.fields[name].label, count, f"?{without.urlencode()}"))
+    return links
 
 
 @anonymous_page_cache
