@@ -352,9 +352,7 @@ def slot_is_taken(doctor, start: datetime) -> bool:
         return False
     if not now - timedelta(days=1) <= start <= now + timedelta(days=BOOKING_WINDOW_MAX_DAYS + 1):
         return False
-    return Appointment.objects.filter(
-        doctor=doctor, start=start, status__in=Appointment.ACTIVE_STATUSES
-    ).exists()
+    return Appointment.objects.active().filter(doctor=doctor, start=start).exists()
 
 
 def listed_doctors():

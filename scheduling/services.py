@@ -106,12 +106,15 @@ def book_appointment(
             slot = find_free_slot(doctor, start, now=now)
             if slot is None:
                 raise BookingError(slot_refusal(doctor=doctor, start=start), slot_taken=True)
-            clash = Appointment.objects.filter(
-                patient=patient,
-                status__in=Appointment.ACTIVE_STATUSES,
-                start__lt=slot.end,
-                end__gt=slot.start,
-            ).exists()
+            clash = (
+                Appointment.objects.active()
+                .filter(
+                    patient=patient,
+                    start__lt=slot.end,
+                    end__gt=slot.start,
+                )
+                .exists()
+            )
             if clash:
                 raise BookingError(
                     _("You already have an appointment at this time."),
