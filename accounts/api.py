@@ -10,9 +10,11 @@ from ninja import Form, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accounts import audit, tokens
+from accounts.models import Specialization
 
 router = Router(tags=["auth"])
 users_router = Router(tags=["users"], auth=tokens.BearerToken())
+specializations_router = Router(tags=["doctors"])
 
 
 class TokenOut(Schema):
@@ -107,3 +109,14 @@ def form_errors(form):
         for error in errors
         for message in error.messages
     ]
+
+
+class SpecializationOut(Schema):
+    id: int
+    name: str
+    name_bn: str
+
+
+@specializations_router.get("", response=list[SpecializationOut])
+def specializations(request):
+    return Specialization.objects.all()

@@ -5,6 +5,8 @@ thin layer over the apps' forms, services and selectors: no rule is written here
 from ninja import NinjaAPI
 
 from accounts import api as accounts_api
+from locations import api as locations_api
+from scheduling import api as scheduling_api
 
 api = NinjaAPI(
     title="Appion API",
@@ -15,3 +17,6 @@ api = NinjaAPI(
 
 api.add_router("/auth", accounts_api.router)
 api.add_router("/users", accounts_api.users_router)
+api.add_router("/locations", locations_api.router)
+api.add_router("/specializations", accounts_api.specializations_router)
+api.add_router("", scheduling_api.router)
