@@ -20,10 +20,14 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.db.models import Max
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
+
+from appion.api_errors import is_api_request
 
 
 def _address_failures(request, *, increment):
@@ -84,16 +88,31 @@ class AppionAxesHandler(AxesDatabaseHandler):
 def lockout_response(request, original_response=None, credentials=None):
     """The page for a login refused by a lock (AXES_LOCKOUT_CALLABLE): 429 in the
     visitor's language, saying which lock and when to try again, with Retry-After in
-    seconds until the later of the two locks ends."""
+    seconds until the later of the two locks ends. An API request gets the same as JSON."""
     handler = AxesProxyHandler.get_implementation()
     AxesProxyHandler.update_request(request)
     by_address = address_lock_seconds(request)
     by_account = handler.account_lock_seconds(request, credentials)
     seconds = max(by_address, by_account) or math.ceil(get_cool_off(request).total_seconds())
+    minutes = max(1, math.ceil(seconds / 60))
+    if is_api_request(request):
+        response = JsonResponse(
+            {
+                "detail": ngettext(
+                    "Too many failed logins. Try again in %(minutes)d minute.",
+                    "Too many failed logins. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes}
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(seconds)
+        return response
     response = render(
         request,
         "accounts/locked_out.html",
-        {"by_address": by_address > by_account, "minutes": max(1, math.ceil(seconds / 60))},
+        {"by_address": by_address > by_account, "minutes": minutes},
         status=429,
     )
     response["Retry-After"] = str(seconds)

@@ -3,6 +3,7 @@
 Every variable has a development default; README lists them all.
 """
 
+import hashlib
 import re
 import sys
 from datetime import time
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    # Its swagger files are served from our static, not a CDN (ninja.openapi.docs).
+    "ninja",
     "appion",
     "locations",
     "accounts",
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "appion.api_errors.ApiJsonErrorsMiddleware",
     "appion.caching.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -242,6 +246,15 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Appion's own settings.
+
+# The REST API's bearer tokens (accounts.tokens): HS256 with this key, access tokens for
+# ACCESS_TOKEN_EXPIRE_MINUTES, refresh tokens for REFRESH_TOKEN_EXPIRE_DAYS.
+API_JWT_SECRET = env.str(
+    "API_JWT_SECRET",
+    default=hashlib.sha256(f"appion-api-jwt:{SECRET_KEY}".encode()).hexdigest(),
+)
+ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)
+REFRESH_TOKEN_EXPIRE_DAYS = env.int("REFRESH_TOKEN_EXPIRE_DAYS", default=7)
 
 
 def _business_hours(value):

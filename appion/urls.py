@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from appion import views
+from appion.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/v1/", api.urls),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("language/<str:code>/", views.switch_language, name="language"),
