@@ -11,9 +11,11 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from accounts import tokens
 from accounts.api import form_errors
+from appion import clinic_calendar
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
 from scheduling.calendar import ics_filename
@@ -383,3 +385,55 @@ def appointment_ics(request, appointment_id: int):
     response = HttpResponse(make_ics(appointment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
     return response
+
+
+# Staff: every appointment, filtered.
+admin_router = Router(tags=["admin"], auth=tokens.BearerToken())
+
+
+def staff_only(request):
+    """403 unless the caller is staff."""
+    if not request.auth.is_staff:
+        raise HttpError(403, _("Only staff can do this."))
+
+
+@admin_router.get(
+    "/appointments", response={200: AppointmentPageOut, 403: DetailOut, 422: ErrorsOut}
+)
+def admin_appointments(
+    request,
+    skip: int = 0,
+    limit: int = PAGE_SIZE,
+    status: str | None = None,
+    doctor_id: int | None = None,
+    patient_id: int | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+):
+    """Every appointment (staff only), newest first, `limit` (at most 100) from `skip`:
+    of one `status`, doctor or patient, starting on the local days from `start_date` to
+    `end_date` when given."""
+    staff_only(request)
+    errors = _paging_errors(skip, limit, status)
+    if start_date and end_date and end_date < start_date:
+        errors.append(
+            {
+                "loc": ["end_date"],
+                "msg": _("The end date is before the start date."),
+                "type": "invalid",
+            }
+        )
+    if errors:
+        return Status(422, {"detail": errors})
+    found = selectors.visible_appointments(request.auth)
+    if start_date:
+        found = found.filter(start__gte=clinic_calendar.window(start_date, start_date)[0])
+    if end_date:
+        found = found.filter(start__lt=clinic_calendar.window(end_date, end_date)[1])
+    filters = {"status": status, "doctor_id": doctor_id, "patient_id": patient_id}
+    found = found.filter(**{key: value for key, value in filters.items() if value is not None})
+    found = found.order_by("-start", "-pk")
+    return {
+        "total": found.count(),
+        "items": [_appointment(a) for a in found[skip : skip + limit]],
+    }
