@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from accounts import api as accounts_api
 from locations import api as locations_api
+from reports import api as reports_api
 from scheduling import api as scheduling_api
 
 api = NinjaAPI(
@@ -20,3 +21,6 @@ api.add_router("/users", accounts_api.users_router)
 api.add_router("/locations", locations_api.router)
 api.add_router("/specializations", accounts_api.specializations_router)
 api.add_router("", scheduling_api.router)
+api.add_router("/appointments", scheduling_api.appointments_router)
+api.add_router("/admin", scheduling_api.admin_router)
+api.add_router("/admin/reports", reports_api.router)

@@ -1,19 +1,32 @@
 """The API's scheduling endpoints: the doctors' directory, a doctor's profile and free
-slots. The directory's filters, sorts and pages are the page's (forms.DirectoryFilterForm,
-selectors.directory_doctors); a value the form cannot understand is a 422 here, where
-the page leaves it out and names it."""
+slots; booking and the appointments after it. The directory's filters, sorts and pages
+are the page's (forms.DirectoryFilterForm, selectors.directory_doctors); a value the
+form cannot understand is a 422 here, where the page leaves it out and names it."""
 
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
 
+from accounts import tokens
 from accounts.api import form_errors
-from scheduling import selectors
-from scheduling.forms import DirectoryFilterForm, SlotDayForm
+from appion import clinic_calendar
+from scheduling import selectors, services
+from scheduling.calendar import appointment_ics as make_ics
+from scheduling.calendar import ics_filename
+from scheduling.forms import (
+    BookingForm,
+    CancelForm,
+    DirectoryFilterForm,
+    SlotDayForm,
+    SlotStartForm,
+)
+from scheduling.models import Appointment
 from scheduling.views.common import PAGE_SIZE
 
 router = Router(tags=["doctors"])
@@ -141,3 +154,286 @@ def doctor_slots(request, doctor_id: int, date: date | None = None):
         return Status(422, {"detail": form_errors(form)})
     day = form.cleaned_data["date"]
     return [_slot(slot) for slot in selectors.free_slots(doctor, day, day).get(day, [])]
+
+
+# Appointments: a patient books, reads, cancels and moves their own; the doctor and staff
+# read and move theirs through the statuses. Each id is looked up among
+# selectors.visible_appointments(user), so another user's appointment is a 404; every
+# rule is the services' (BookingError: 403 for the wrong party, 409 otherwise).
+appointments_router = Router(tags=["appointments"], auth=tokens.BearerToken())
+
+MAX_LIMIT = 100
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class AppointmentIn(Schema):
+    doctor_id: int
+    appointment_datetime: str
+    symptoms: str = ""
+    notes: str = ""
+
+
+class AppointmentOut(Schema):
+    id: int
+    status: str
+    serial: int
+    start: datetime
+    end: datetime
+    fee: Decimal
+    chamber_id: int | None
+    chamber: str
+    doctor_id: int
+    doctor_name: str
+    patient_id: int
+    patient_name: str
+    symptoms: str
+    notes: str
+
+
+class AppointmentPageOut(Schema):
+    total: int
+    items: list[AppointmentOut]
+
+
+class StatusIn(Schema):
+    status: str
+    reason: str = ""
+
+
+class CancelIn(Schema):
+    reason: str = ""
+
+
+class RescheduleIn(Schema):
+    appointment_datetime: str
+
+
+REFUSALS = {200: AppointmentOut, 403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
+
+
+def _appointment(appointment):
+    return {
+        "id": appointment.pk,
+        "status": appointment.status,
+        "serial": appointment.serial,
+        "start": timezone.localtime(appointment.start),
+        "end": timezone.localtime(appointment.end),
+        "fee": appointment.fee,
+        "chamber_id": appointment.chamber_id,
+        "chamber": appointment.chamber.name if appointment.chamber_id else "",
+        "doctor_id": appointment.doctor_id,
+        "doctor_name": appointment.doctor.user.full_name,
+        "patient_id": appointment.patient_id,
+        "patient_name": appointment.patient.full_name,
+        "symptoms": appointment.symptoms,
+        "notes": appointment.notes,
+    }
+
+
+def _visible(request, appointment_id):
+    """The appointment `appointment_id` if the caller may see it, else 404."""
+    appointment = selectors.visible_appointments(request.auth).filter(pk=appointment_id).first()
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _refused(error):
+    """A services.BookingError as the API's answer: 403 for the wrong party, else 409."""
+    status = 403 if error.code == services.BookingError.FORBIDDEN else 409
+    return Status(status, {"detail": str(error.message)})
+
+
+def _start(value):
+    """The slot start `value` names (ISO; naive is Dhaka time) or a 422 answer."""
+    form = SlotStartForm({"start": value})
+    if not form.is_valid():
+        return None, Status(422, {"detail": form_errors(form)})
+    return form.cleaned_data["start"], None
+
+
+@appointments_router.post("/", response={201: AppointmentOut, **REFUSALS})
+def book(request, payload: AppointmentIn):
+    """Book the free slot of a listed doctor that starts at `appointment_datetime` for
+    the caller, who must be a patient (services.book_appointment decides everything):
+    201 with the appointment; 409 with the booking page's words when the slot is taken
+    or no longer free; 404 for a doctor who is not listed."""
+    doctor = _listed_doctor(payload.doctor_id)
+    start, invalid = _start(payload.appointment_datetime)
+    form = BookingForm({"symptoms": payload.symptoms, "notes": payload.notes})
+    if invalid or not form.is_valid():
+        return invalid or Status(422, {"detail": form_errors(form)})
+    try:
+        appointment = services.book_appointment(
+            patient=request.auth,
+            doctor=doctor,
+            start=start,
+            symptoms=form.cleaned_data["symptoms"],
+            notes=form.cleaned_data["notes"],
+        )
+    except services.BookingError as error:
+        return _refused(error)
+    return Status(201, _appointment(_visible(request, appointment.pk)))
+
+
+@appointments_router.get("/", response={200: AppointmentPageOut, 422: ErrorsOut})
+def appointments(request, skip: int = 0, limit: int = PAGE_SIZE, status: str | None = None):
+    """The caller's appointments (a patient's own, a doctor's patients', staff all),
+    latest first, `limit` (at most 100) from `skip`, of one `status` when given."""
+    if (
+        skip < 0
+        or not 1 <= limit <= MAX_LIMIT
+        or (status and status not in Appointment.Status.values)
+    ):
+        return Status(422, {"detail": _paging_errors(skip, limit, status)})
+    found = selectors.visible_appointments(request.auth).order_by("-start", "-pk")
+    if status:
+        found = found.filter(status=status)
+    return {
+        "total": found.count(),
+        "items": [_appointment(a) for a in found[skip : skip + limit]],
+    }
+
+
+def _paging_errors(skip, limit, status):
+    errors = []
+    if skip < 0:
+        errors.append({"loc": ["skip"], "msg": _("Must be 0 or more."), "type": "invalid"})
+    if not 1 <= limit <= MAX_LIMIT:
+        errors.append(
+            {
+                "loc": ["limit"],
+                "msg": _("Must be from 1 to %(max)s.") % {"max": MAX_LIMIT},
+                "type": "invalid",
+            }
+        )
+    if status and status not in Appointment.Status.values:
+        errors.append({"loc": ["status"], "msg": _("That is not a status."), "type": "invalid"})
+    return errors
+
+
+@appointments_router.get("/{appointment_id}", response={200: AppointmentOut, 404: DetailOut})
+def appointment(request, appointment_id: int):
+    return _appointment(_visible(request, appointment_id))
+
+
+@appointments_router.patch("/{appointment_id}/status", response=REFUSALS)
+def change_status(request, appointment_id: int, payload: StatusIn):
+    """Move the appointment to `status` through services.change_status: 403 when the
+    caller's part in it does not allow that move, 409 when the appointment's state or
+    time does not."""
+    appointment = _visible(request, appointment_id)
+    if payload.status not in Appointment.Status.values:
+        return Status(
+            422,
+            {"detail": [{"loc": ["status"], "msg": _("That is not a status."), "type": "invalid"}]},
+        )
+    form = CancelForm({"reason": payload.reason})
+    if not form.is_valid():
+        return Status(422, {"detail": form_errors(form)})
+    try:
+        appointment = services.change_status(
+            appointment=appointment,
+            to=payload.status,
+            by=request.auth,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.BookingError as error:
+        return _refused(error)
+    return _appointment(_visible(request, appointment.pk))
+
+
+@appointments_router.post("/{appointment_id}/cancel", response=REFUSALS)
+def cancel(request, appointment_id: int, payload: CancelIn | None = None):
+    """Cancel the appointment (services.cancel_appointment), with an optional reason."""
+    appointment = _visible(request, appointment_id)
+    form = CancelForm({"reason": payload.reason if payload else ""})
+    if not form.is_valid():
+        return Status(422, {"detail": form_errors(form)})
+    try:
+        appointment = services.cancel_appointment(
+            appointment=appointment, by=request.auth, reason=form.cleaned_data["reason"]
+        )
+    except services.BookingError as error:
+        return _refused(error)
+    return _appointment(_visible(request, appointment.pk))
+
+
+@appointments_router.post("/{appointment_id}/reschedule", response=REFUSALS)
+def reschedule(request, appointment_id: int, payload: RescheduleIn):
+    """Move the caller's appointment to another free slot of the same doctor
+    (services.reschedule_appointment: the old one is cancelled, the new one booked, or
+    neither): the new appointment."""
+    appointment = _visible(request, appointment_id)
+    start, invalid = _start(payload.appointment_datetime)
+    if invalid:
+        return invalid
+    try:
+        new = services.reschedule_appointment(appointment=appointment, start=start, by=request.auth)
+    except services.BookingError as error:
+        return _refused(error)
+    return _appointment(_visible(request, new.pk))
+
+
+@appointments_router.get("/{appointment_id}/ics", response={404: DetailOut})
+def appointment_ics(request, appointment_id: int):
+    """The appointment as an iCalendar file, as the appointment page offers it."""
+    appointment = _visible(request, appointment_id)
+    response = HttpResponse(make_ics(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
+    return response
+
+
+# Staff: every appointment, filtered.
+admin_router = Router(tags=["admin"], auth=tokens.BearerToken())
+
+
+def staff_only(request):
+    """403 unless the caller is staff."""
+    if not request.auth.is_staff:
+        raise HttpError(403, _("Only staff can do this."))
+
+
+@admin_router.get(
+    "/appointments", response={200: AppointmentPageOut, 403: DetailOut, 422: ErrorsOut}
+)
+def admin_appointments(
+    request,
+    skip: int = 0,
+    limit: int = PAGE_SIZE,
+    status: str | None = None,
+    doctor_id: int | None = None,
+    patient_id: int | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+):
+    """Every appointment (staff only), newest first, `limit` (at most 100) from `skip`:
+    of one `status`, doctor or patient, starting on the local days from `start_date` to
+    `end_date` when given."""
+    staff_only(request)
+    errors = _paging_errors(skip, limit, status)
+    if start_date and end_date and end_date < start_date:
+        errors.append(
+            {
+                "loc": ["end_date"],
+                "msg": _("The end date is before the start date."),
+                "type": "invalid",
+            }
+        )
+    if errors:
+        return Status(422, {"detail": errors})
+    found = selectors.visible_appointments(request.auth)
+    if start_date:
+        found = found.filter(start__gte=clinic_calendar.window(start_date, start_date)[0])
+    if end_date:
+        found = found.filter(start__lt=clinic_calendar.window(end_date, end_date)[1])
+    filters = {"status": status, "doctor_id": doctor_id, "patient_id": patient_id}
+    found = found.filter(**{key: value for key, value in filters.items() if value is not None})
+    found = found.order_by("-start", "-pk")
+    return {
+        "total": found.count(),
+        "items": [_appointment(a) for a in found[skip : skip + limit]],
+    }

@@ -38,12 +38,19 @@ logger = logging.getLogger("appion.scheduling")
 
 
 class BookingError(Exception):
-    """A booking was refused; the message is safe to show to the patient."""
+    """A booking or status change was refused; the message is safe to show to the user.
+    `code` says which kind of refusal it is: FORBIDDEN when this user may never do it
+    (the wrong role or party), CONFLICT when the appointment's state, its time or a
+    taken slot stands in the way (the API answers 403 and 409)."""
 
-    def __init__(self, message, *, slot_taken=False):
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+
+    def __init__(self, message, *, slot_taken=False, code=CONFLICT):
         super().__init__(message)
         self.message = message
         self.slot_taken = slot_taken
+        self.code = code
 
 
 SLOT_TAKEN = gettext_lazy("This slot was just taken — please pick another.")
@@ -84,9 +91,11 @@ def book_appointment(
     commit.
     Raises BookingError and writes nothing otherwise."""
     if patient.role != User.Role.PATIENT or not patient.is_active:
-        raise BookingError(_("Only patients can book appointments."))
+        raise BookingError(_("Only patients can book appointments."), code=BookingError.FORBIDDEN)
     if doctor.user_id == patient.pk:
-        raise BookingError(_("You cannot book an appointment with yourself."))
+        raise BookingError(
+            _("You cannot book an appointment with yourself."), code=BookingError.FORBIDDEN
+        )
     if not doctor.is_verified or not doctor.user.is_active:
         raise BookingError(_("This doctor is not taking bookings."))
     if timezone.is_naive(start):
@@ -404,7 +413,7 @@ def check_transition(*, appointment, to, by, now=None) -> None:
         )
     role = _role_in(appointment, by)
     if role is None:
-        raise BookingError(_("This is not your appointment."))
+        raise BookingError(_("This is not your appointment."), code=BookingError.FORBIDDEN)
     if to == Status.CANCELLED:
         if role == "patient":
             cutoff = appointment.start - timedelta(
@@ -420,7 +429,7 @@ def check_transition(*, appointment, to, by, now=None) -> None:
                 )
         return
     if role == "patient":
-        raise BookingError(_("Only the doctor's chamber can do this."))
+        raise BookingError(_("Only the doctor's chamber can do this."), code=BookingError.FORBIDDEN)
     if to in (Status.COMPLETED, Status.NO_SHOW) and now < appointment.start:
         raise BookingError(_("A visit can be marked only once its time has begun."))
 
@@ -505,7 +514,9 @@ def reschedule_appointment(*, appointment, start, by, now=None) -> Appointment:
     booking's database rules decide, and the whole step rolls back). Returns the new
     appointment; raises BookingError otherwise."""
     if by.pk != appointment.patient_id:
-        raise BookingError(_("Only the patient can reschedule an appointment."))
+        raise BookingError(
+            _("Only the patient can reschedule an appointment."), code=BookingError.FORBIDDEN
+        )
     with transaction.atomic():
         old = change_status(
             appointment=appointment,
@@ -617,7 +628,9 @@ def save_visit_notes(*, appointment, by, data, now=None) -> VisitNotes:
     """Write or update the doctor's notes on a completed visit. Only the appointment's
     doctor may, and only for 7 days after the visit; after that they are read-only."""
     if appointment.doctor.user_id != by.pk:
-        raise BookingError(_("Only the doctor of this visit can write its notes."))
+        raise BookingError(
+            _("Only the doctor of this visit can write its notes."), code=BookingError.FORBIDDEN
+        )
     if not notes_editable(appointment, now=now):
         raise BookingError(
             _("Visit notes can be written on a completed visit, for 7 days after it.")
