@@ -3,14 +3,19 @@ account and change its password. Logging in goes through django.contrib.auth's
 authenticate, so the email-or-mobile login, django-axes' lockout (shared with the login
 page) and its audit apply exactly as on the pages."""
 
+import json
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from ninja import Form, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accounts import audit, tokens
-from accounts.models import Specialization
+from accounts import audit, services, tokens
+from accounts.forms import PatientRegistrationForm
+from accounts.models import Specialization, User
+from appion.ratelimits import limit_posts
 
 router = Router(tags=["auth"])
 users_router = Router(tags=["users"], auth=tokens.BearerToken())
@@ -74,6 +79,138 @@ def refresh(request, payload: RefreshIn):
     if user is None:
         raise HttpError(401, _("This refresh token is not valid any more. Log in again."))
     return _tokens_for(user)
+
+
+# The API's names for PatientRegistrationForm's fields, where they differ (the password is
+# given once: the form's confirmation is for people typing it).
+REGISTRATION_NAMES = {
+    "division_id": "division",
+    "district_id": "district",
+    "thana_id": "thana",
+}
+REGISTRATION_FIELDS = (
+    "full_name",
+    "email",
+    "mobile",
+    "password",
+    "division_id",
+    "district_id",
+    "thana_id",
+    "date_of_birth",
+    "gender",
+    "blood_group",
+)
+API_NAMES = {
+    "password1": "password",
+    "password2": "password",
+    **{form_name: name for name, form_name in REGISTRATION_NAMES.items()},
+}
+
+REGISTRATION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media_type: {
+                "schema": {
+                    "type": "object",
+                    "required": ["full_name", "email", "mobile", "password"],
+                    "properties": {
+                        "role": {"type": "string", "enum": ["patient"], "default": "patient"},
+                        **{
+                            name: {"type": "integer" if name.endswith("_id") else "string"}
+                            for name in REGISTRATION_FIELDS
+                        },
+                        **({"photo": {"type": "string", "format": "binary"}} if files else {}),
+                    },
+                }
+            }
+            for media_type, files in (("application/json", False), ("multipart/form-data", True))
+        },
+    }
+}
+
+
+def _registration_input(request):
+    """The posted fields (a JSON object, or form fields and files) or None when the body
+    is neither."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return None, None
+        if not isinstance(data, dict):
+            return None, None
+        return data, None
+    return request.POST, request.FILES
+
+
+def _as_form_data(data):
+    """The API's fields under PatientRegistrationForm's names, as a form post would give
+    them (text), and the errors for values that are not a single text or number."""
+    form_data, errors = {}, []
+    for name in REGISTRATION_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, (list, dict)):
+            errors.append({"loc": [name], "msg": _("Enter a single value."), "type": "invalid"})
+            continue
+        form_data[REGISTRATION_NAMES.get(name, name)] = str(value)
+    if "password" in form_data:
+        form_data["password1"] = form_data["password2"] = form_data.pop("password")
+    return form_data, errors
+
+
+def registration_errors(form):
+    """form_errors under the API's field names, each message once (the password is one
+    field here, two in the form)."""
+    errors = []
+    for error in form_errors(form):
+        error["loc"] = [API_NAMES.get(name, name) for name in error["loc"]]
+        if error not in errors:
+            errors.append(error)
+    return errors
+
+
+@router.post(
+    "/register",
+    response={201: UserOut, 422: dict, 429: DetailOut},
+    auth=None,
+    openapi_extra=REGISTRATION_BODY,
+)
+@sensitive_post_parameters()
+@limit_posts(group="registration", key="ip", rate_setting="APPION_RATE_REGISTRATION")
+def register(request):
+    """Register a patient, from JSON or multipart (`photo` as a file), with the checks of
+    the registration page (PatientRegistrationForm; its limit per address, shared with the
+    page) and its service (services.register_patient): 201 with the account, or 422 with
+    field errors under the API's names, creating nothing. Doctors register on the site."""
+    data, files = _registration_input(request)
+    if data is None:
+        raise HttpError(422, _("Send the fields as a JSON object or as form fields."))
+    if data.get("role", User.Role.PATIENT) != User.Role.PATIENT:
+        raise HttpError(
+            422, _("Only patients can register here. Doctors register on the Appion website.")
+        )
+    form_data, value_errors = _as_form_data(data)
+    form = PatientRegistrationForm(form_data, files)
+    if value_errors or not form.is_valid():
+        refused = {tuple(error["loc"]) for error in value_errors}
+        errors = [
+            error for error in registration_errors(form) if tuple(error["loc"]) not in refused
+        ]
+        return Status(422, {"detail": value_errors + errors})
+    cleaned = form.cleaned_data
+    try:
+        user = services.register_patient(
+            email=cleaned["email"], password=cleaned["password1"], data=cleaned
+        )
+    except services.AccountError as error:
+        field = API_NAMES.get(error.field, error.field) if error.field else "__all__"
+        return Status(
+            422, {"detail": [{"loc": [field], "msg": str(error.message), "type": "taken"}]}
+        )
+    return Status(201, user)
 
 
 @users_router.get("/me", response=UserOut)
