@@ -20,6 +20,7 @@ api.add_router("/auth", accounts_api.router)
 api.add_router("/users", accounts_api.users_router)
 api.add_router("/locations", locations_api.router)
 api.add_router("/specializations", accounts_api.specializations_router)
+api.add_router("/doctors/schedule", scheduling_api.schedule_router)  # before /doctors/{id}
 api.add_router("", scheduling_api.router)
 api.add_router("/appointments", scheduling_api.appointments_router)
 api.add_router("/admin", scheduling_api.admin_router)

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 
 from accounts import tokens
 from accounts.api import form_errors
+from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
@@ -26,7 +27,8 @@ from scheduling.forms import (
     SlotDayForm,
     SlotStartForm,
 )
-from scheduling.models import Appointment
+from scheduling.hours import format_ranges
+from scheduling.models import WEEK_ORDER, Appointment, Weekday
 from scheduling.views.common import PAGE_SIZE
 
 router = Router(tags=["doctors"])
@@ -436,4 +438,54 @@ def admin_appointments(
     return {
         "total": found.count(),
         "items": [_appointment(a) for a in found[skip : skip + limit]],
+    }
+
+
+# A doctor's own schedule: its own router, mounted at /doctors/schedule before the
+# directory's /doctors/{doctor_id} (appion/api.py), which would take "schedule" for an id.
+schedule_router = Router(tags=["doctors"], auth=tokens.BearerToken())
+
+
+class ScheduleChamberOut(Schema):
+    id: int
+    name: str
+
+
+class ScheduleOut(Schema):
+    consultation_fee: Decimal
+    specialization_id: int
+    specialization: str
+    chamber: ScheduleChamberOut | None
+    available_timeslots: dict[str, str]
+
+
+@schedule_router.get("", response={200: ScheduleOut, 403: DetailOut})
+def my_schedule(request):
+    """The calling doctor's weekly sessions at their first chamber (the first of
+    selectors.doctor_chambers, in the order the doctor gave them) as
+    `available_timeslots`: every weekday, Saturday first, by its English name, with its
+    ranges as the hours form writes them ("09:00-12:00,14:00-17:00", "" when closed); and
+    their fee and specialization. 403 for anyone but a doctor."""
+    user = request.auth
+    doctor = DoctorProfile.objects.filter(user=user).select_related("specialization").first()
+    if user.role != User.Role.DOCTOR or doctor is None:
+        raise HttpError(403, _("Only doctors have a schedule."))
+    chambers = selectors.doctor_chambers(doctor)
+    chamber = chambers[0] if chambers else None
+    sessions = {}
+    if chamber is not None:
+        sessions = {
+            day: hours for day, (_label, hours) in zip(WEEK_ORDER, chamber.week, strict=True)
+        }
+    return {
+        "consultation_fee": doctor.consultation_fee,
+        "specialization_id": doctor.specialization_id,
+        "specialization": str(doctor.specialization),
+        "chamber": chamber,
+        "available_timeslots": {
+            Weekday(day).name.lower(): format_ranges(
+                (hour_range.start, hour_range.end) for hour_range in sessions.get(day, [])
+            )
+            for day in WEEK_ORDER
+        },
     }
