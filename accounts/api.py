@@ -4,22 +4,26 @@ authenticate, so the email-or-mobile login, django-axes' lockout (shared with th
 page) and its audit apply exactly as on the pages."""
 
 import json
+from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db.models import F, Q
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from ninja import Form, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accounts import audit, services, tokens
+from accounts import audit, services, tokens, verification
 from accounts.forms import PatientRegistrationForm
-from accounts.models import Specialization, User
+from accounts.models import DoctorProfile, Specialization, User
 from appion.ratelimits import limit_posts
 
 router = Router(tags=["auth"])
 users_router = Router(tags=["users"], auth=tokens.BearerToken())
 specializations_router = Router(tags=["doctors"])
+admin_router = Router(tags=["admin"], auth=tokens.BearerToken())
 
 
 class TokenOut(Schema):
@@ -49,6 +53,10 @@ class PasswordIn(Schema):
 
 class DetailOut(Schema):
     detail: str
+
+
+class ErrorsOut(Schema):
+    detail: list[dict]
 
 
 def _tokens_for(user):
@@ -257,3 +265,151 @@ class SpecializationOut(Schema):
 @specializations_router.get("", response=list[SpecializationOut])
 def specializations(request):
     return Specialization.objects.all()
+
+
+# Staff: accounts and doctors' verification, as in the admin.
+MAX_LIMIT = 100
+
+
+class AdminUserOut(UserOut):
+    is_active: bool
+    created_at: datetime
+
+
+class AdminUserPageOut(Schema):
+    total: int
+    items: list[AdminUserOut]
+
+
+class ActiveIn(Schema):
+    # Only the account's state: any other field is refused rather than ignored.
+    model_config = {"extra": "forbid"}
+
+    is_active: bool
+
+
+class AdminDoctorOut(Schema):
+    id: int
+    user_id: int
+    email: str
+    full_name: str
+    licence_number: str
+    specialization: str
+    verified: bool
+    verified_at: datetime | None
+
+
+class AdminDoctorPageOut(Schema):
+    total: int
+    items: list[AdminDoctorOut]
+
+
+def staff_only(request):
+    """403 unless the caller is staff."""
+    if not request.auth.is_staff:
+        raise HttpError(403, _("Only staff can do this."))
+
+
+def paging_errors(skip, limit):
+    """The API's field errors for `skip` and `limit` (0 <= skip, 1 <= limit <= 100)."""
+    errors = []
+    if skip < 0:
+        errors.append({"loc": ["skip"], "msg": _("Must be 0 or more."), "type": "invalid"})
+    if not 1 <= limit <= MAX_LIMIT:
+        errors.append(
+            {
+                "loc": ["limit"],
+                "msg": _("Must be from 1 to %(max)d.") % {"max": MAX_LIMIT},
+                "type": "invalid",
+            }
+        )
+    return errors
+
+
+@admin_router.get("/users", response={200: AdminUserPageOut, 403: DetailOut, 422: ErrorsOut})
+def admin_users(
+    request, skip: int = 0, limit: int = 20, role: str | None = None, q: str | None = None
+):
+    """Every account (staff only) by email, `limit` (at most 100) from `skip`: of one
+    `role` (patient, doctor), or whose email, name or mobile number contains `q` (the
+    admin's search)."""
+    staff_only(request)
+    errors = paging_errors(skip, limit)
+    if role is not None and role not in User.Role.values:
+        errors.append({"loc": ["role"], "msg": _("Unknown role."), "type": "invalid"})
+    if errors:
+        return Status(422, {"detail": errors})
+    found = User.objects.order_by("email", "pk")
+    if role:
+        found = found.filter(role=role)
+    if q and q.strip():
+        term = q.strip()
+        found = found.filter(
+            Q(email__icontains=term) | Q(full_name__icontains=term) | Q(mobile__icontains=term)
+        )
+    return {"total": found.count(), "items": list(found[skip : skip + limit])}
+
+
+@admin_router.patch(
+    "/users/{user_id}", response={200: AdminUserOut, 403: DetailOut, 404: DetailOut, 409: DetailOut}
+)
+def admin_set_active(request, user_id: int, payload: ActiveIn):
+    """Activate or deactivate an account (staff only; services.set_active: audited, and
+    a deactivation ends the user's tokens); 409 for one's own deactivation."""
+    staff_only(request)
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        services.set_active(user=user, active=payload.is_active, by=request.auth)
+    except services.AccountError as error:
+        return Status(409, {"detail": str(error.message)})
+    return user
+
+
+def _admin_doctor(profile):
+    return {
+        "id": profile.pk,
+        "user_id": profile.user_id,
+        "email": profile.user.email,
+        "full_name": profile.user.full_name,
+        "licence_number": profile.licence_number,
+        "specialization": str(profile.specialization),
+        "verified": profile.is_verified,
+        "verified_at": profile.verified_at,
+    }
+
+
+@admin_router.get("/doctors", response={200: AdminDoctorPageOut, 403: DetailOut, 422: ErrorsOut})
+def admin_doctors(request, verified: bool | None = None, skip: int = 0, limit: int = 20):
+    """Every doctor (staff only) in the admin's order, those awaiting verification first;
+    only the verified or the unverified ones with `verified`."""
+    staff_only(request)
+    errors = paging_errors(skip, limit)
+    if errors:
+        return Status(422, {"detail": errors})
+    found = DoctorProfile.objects.select_related("user", "specialization").order_by(
+        F("verified_at").asc(nulls_first=True), "user__full_name", "pk"
+    )
+    if verified is not None:
+        found = found.filter(verified_at__isnull=not verified)
+    return {"total": found.count(), "items": [_admin_doctor(p) for p in found[skip : skip + limit]]}
+
+
+@admin_router.post(
+    "/doctors/{doctor_id}/verify", response={200: AdminDoctorOut, 403: DetailOut, 404: DetailOut}
+)
+def admin_verify_doctor(request, doctor_id: int):
+    """Verify a doctor (staff only) as the admin's "verify" action does
+    (verification.verify_doctors, recorded in the audit log as that action is); a doctor
+    already verified keeps their date and verifier."""
+    staff_only(request)
+    profiles = DoctorProfile.objects.filter(pk=doctor_id)
+    get_object_or_404(profiles)
+    verification.verify_doctors(profiles_qs=profiles, by=request.auth)
+    audit.record(
+        audit.Action.ADMIN_ACTION,
+        user=request.auth,
+        request=request,
+        target=DoctorProfile._meta.label_lower,
+        detail={"action": "verify", "count": 1, "ids": [doctor_id]},
+    )
+    return _admin_doctor(profiles.select_related("user", "specialization").get())

@@ -270,3 +270,25 @@ def confirm_email_change(*, user, token):
     )
     transaction.on_commit(lambda: send_email(notice))
     return user
+
+
+@transaction.atomic
+def set_active(*, user, active, by):
+    """Activate or deactivate `user`'s account as the staff user `by`, recorded in the
+    audit log as the admin's change of the field is. A deactivated user cannot log in and
+    every token issued to them stops working (accounts.tokens). Staff cannot deactivate
+    themselves (AccountError, nothing changed). Setting the value it has changes nothing
+    and records nothing. Returns the user."""
+    if user.pk == by.pk and not active:
+        raise AccountError(_("You cannot deactivate your own account."), field="is_active")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active", "updated_at"])
+    audit.record(
+        audit.Action.ADMIN_CHANGE,
+        user=by,
+        target=user,
+        detail={"name": str(user)[:100], "change": [{"changed": {"fields": ["is_active"]}}]},
+    )
+    return user

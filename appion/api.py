@@ -24,4 +24,5 @@ api.add_router("/doctors/schedule", scheduling_api.schedule_router)  # before /d
 api.add_router("", scheduling_api.router)
 api.add_router("/appointments", scheduling_api.appointments_router)
 api.add_router("/admin", scheduling_api.admin_router)
+api.add_router("/admin", accounts_api.admin_router)
 api.add_router("/admin/reports", reports_api.router)
