@@ -16,8 +16,9 @@ from ninja import Form, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accounts import audit, services, tokens, verification
-from accounts.forms import PatientRegistrationForm
+from accounts.forms import PatientProfileForm, PatientRegistrationForm
 from accounts.models import DoctorProfile, Specialization, User
+from accounts.views import profile_initial
 from appion.ratelimits import limit_posts
 
 router = Router(tags=["auth"])
@@ -224,6 +225,74 @@ def register(request):
 @users_router.get("/me", response=UserOut)
 def me(request):
     return request.auth
+
+
+# The fields a patient may change through PATCH /users/me (the profile page's, under the
+# registration's API names).
+PROFILE_FIELDS = (
+    "full_name",
+    "mobile",
+    "division_id",
+    "district_id",
+    "thana_id",
+    "date_of_birth",
+    "gender",
+    "blood_group",
+)
+
+
+def _as_text(value):
+    """A profile value as the profile form's post would carry it."""
+    if value is None:
+        return ""
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+@users_router.patch("/me", response={200: UserOut, 403: DetailOut, 422: dict})
+def update_me(request):
+    """Change a patient's own profile from a JSON object of PROFILE_FIELDS: the profile
+    page's form (PatientProfileForm) over the present values with the sent ones laid on
+    top, saved by its service (services.update_profile). 200 with the account, or 422
+    with field errors under the API's names, changing nothing. Doctors change their
+    profile on the site."""
+    user = request.auth
+    if user.role != User.Role.PATIENT:
+        raise HttpError(403, _("Only patients can change their profile here."))
+    data, _files = _registration_input(request)
+    if data is None or request.content_type != "application/json":
+        raise HttpError(422, _("Send the fields as a JSON object."))
+    errors = [
+        {"loc": [name], "msg": _("This field cannot be changed here."), "type": "invalid"}
+        for name in data
+        if name not in PROFILE_FIELDS
+    ]
+    sent, value_errors = _as_form_data(
+        {name: data[name] for name in PROFILE_FIELDS if name in data}
+    )
+    present = {
+        name: _as_text(value) for name, value in profile_initial(user).items() if name != "photo"
+    }
+    form = PatientProfileForm({**present, **sent}, user=user)
+    if errors or value_errors or not form.is_valid():
+        refused = {tuple(error["loc"]) for error in value_errors}
+        form_refusals = [
+            error
+            for error in registration_errors(form)
+            if tuple(error["loc"]) not in refused and not errors
+        ]
+        return Status(422, {"detail": errors + value_errors + form_refusals})
+    try:
+        services.update_profile(user=user, data=form.cleaned_data)
+    except services.AccountError as error:
+        field = API_NAMES.get(error.field, error.field) if error.field else "__all__"
+        return Status(
+            422, {"detail": [{"loc": [field], "msg": str(error.message), "type": "taken"}]}
+        )
+    return user
 
 
 @users_router.post("/me/password", response={200: DetailOut, 422: dict})

@@ -31,7 +31,9 @@ def register_patient(request):
     )
 
 
-def _profile_initial(user):
+def profile_initial(user):
+    """The profile form's values now: the user's own fields and their role profile's
+    (the profile page's, and the starting point of the API's partial update)."""
     initial = {name: getattr(user, name) for name in services.USER_FIELDS}
     initial["photo"] = user.photo
     if user.role == User.Role.PATIENT:
@@ -80,7 +82,7 @@ def profile(request):
     form = form_class(
         request.POST if posted else None,
         request.FILES if posted else None,
-        initial=_profile_initial(user),
+        initial=profile_initial(user),
         user=user,
     )
     if request.method == "POST" and form.is_valid():
