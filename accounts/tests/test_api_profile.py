@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from accounts import tokens
 from accounts.models import PatientProfile, User
+from accounts.tests.api_client import bearer
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from locations.tests.factories import ThanaFactory
 
@@ -21,10 +21,6 @@ DHAKA = ZoneInfo("Asia/Dhaka")
 def frozen():
     with time_machine.travel(datetime(2026, 3, 10, 7, 0, tzinfo=DHAKA), tick=False):
         yield
-
-
-def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {tokens.issue(user)[0]}"}
 
 
 def patch(client, user, body):

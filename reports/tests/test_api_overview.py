@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from accounts import tokens
 from accounts.models import User
+from accounts.tests.api_client import bearer
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
@@ -21,10 +21,6 @@ DHAKA = ZoneInfo("Asia/Dhaka")
 def frozen():
     with time_machine.travel(datetime(2026, 3, 10, 7, 0, tzinfo=DHAKA), tick=False):
         yield
-
-
-def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {tokens.issue(user)[0]}"}
 
 
 def at(day, hour=10):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from accounts import tokens
+from accounts.tests.api_client import bearer
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from scheduling.models import Appointment, AppointmentEvent
 from scheduling.tests.factories import AppointmentFactory, open_every_day
@@ -23,10 +23,6 @@ def frozen():
     # A Tuesday morning in Dhaka; two hours' notice makes 09:00 the first free slot.
     with time_machine.travel(datetime(2026, 3, 10, 7, 0, tzinfo=DHAKA), tick=False):
         yield
-
-
-def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {tokens.issue(user)[0]}"}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts import tokens
+from accounts.tests.api_client import bearer
 from accounts.tests.factories import (
     DoctorProfileFactory,
     PatientFactory,
@@ -20,10 +20,6 @@ URL = "/api/v1/doctors/schedule"
 CLOSED_WEEK = dict.fromkeys(
     ("saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday"), ""
 )
-
-
-def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {tokens.issue(user)[0]}"}
 
 
 def test_a_doctor_reads_the_sessions_of_their_first_chamber(client):
