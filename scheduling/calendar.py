@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from appion import clinic_calendar
 from appion.l10n import local_date
 from scheduling.models import Appointment
 
@@ -67,7 +68,7 @@ def appointment_ics(appointment) -> bytes:
 def ics_filename(appointment) -> str:
     """An ASCII file name for the appointment's .ics file, with its local date, safe to
     put in a Content-Disposition header and unique per appointment."""
-    day = timezone.localtime(appointment.start).date()
+    day = clinic_calendar.local_day(appointment.start)
     return f"appion-appointment-{appointment.pk}-{day:%Y-%m-%d}.ics"
 
 

@@ -315,8 +315,8 @@ def card_slots(doctors, *, day=None, now=None) -> dict[int, tuple[Slot | None, l
 
 def find_free_slot(doctor, start: datetime, *, now=None) -> Slot | None:
     """The free slot that begins exactly at `start`, or None when there is none."""
-    local_day = timezone.localtime(start).date()
-    for slot in free_slots(doctor, local_day, local_day, now=now).get(local_day, []):
+    day = clinic_calendar.local_day(start)
+    for slot in free_slots(doctor, day, day, now=now).get(day, []):
         if slot.start == start:
             return slot
     return None
