@@ -16,10 +16,10 @@ from ninja import Form, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accounts import audit, services, tokens, verification
-from accounts.forms import PatientProfileForm, PatientRegistrationForm
+from accounts.forms import PatientProfileForm, PhotoForm
 from accounts.models import DoctorProfile, Specialization, User
-from accounts.views import profile_initial
-from appion.ratelimits import limit_posts
+from accounts.views import asks_new_mobile, limit_profile_saves, profile_initial
+from appion.ratelimits import limit_password_checks
 
 router = Router(tags=["auth"])
 users_router = Router(tags=["users"], auth=tokens.BearerToken())
@@ -90,7 +90,7 @@ def refresh(request, payload: RefreshIn):
     return _tokens_for(user)
 
 
-# The API's names for PatientRegistrationForm's fields, where they differ (the password is
+# The API's names for the registration forms' fields, where they differ (the password is
 # given once: the form's confirmation is for people typing it).
 REGISTRATION_NAMES = {
     "division_id": "division",
@@ -109,37 +109,11 @@ REGISTRATION_FIELDS = (
     "gender",
     "blood_group",
 )
-API_NAMES = {
-    "password1": "password",
-    "password2": "password",
-    **{form_name: name for name, form_name in REGISTRATION_NAMES.items()},
-}
-
-REGISTRATION_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            media_type: {
-                "schema": {
-                    "type": "object",
-                    "required": ["full_name", "email", "mobile", "password"],
-                    "properties": {
-                        "role": {"type": "string", "enum": ["patient"], "default": "patient"},
-                        **{
-                            name: {"type": "integer" if name.endswith("_id") else "string"}
-                            for name in REGISTRATION_FIELDS
-                        },
-                        **({"photo": {"type": "string", "format": "binary"}} if files else {}),
-                    },
-                }
-            }
-            for media_type, files in (("application/json", False), ("multipart/form-data", True))
-        },
-    }
-}
+# The photo's field: the original API's name, and the pages' name as well.
+PHOTO_NAMES = ("profile_image", "photo")
 
 
-def _registration_input(request):
+def posted_fields(request):
     """The posted fields (a JSON object, or form fields and files) or None when the body
     is neither."""
     if request.content_type == "application/json":
@@ -153,73 +127,69 @@ def _registration_input(request):
     return request.POST, request.FILES
 
 
-def _as_form_data(data):
-    """The API's fields under PatientRegistrationForm's names, as a form post would give
-    them (text), and the errors for values that are not a single text or number."""
+def posted_photo(files):
+    """The uploaded photo under either of its names, as the forms' `photo` file."""
+    for name in PHOTO_NAMES:
+        if files and name in files:
+            return {"photo": files[name]}
+    return {}
+
+
+def as_form_data(data, fields=REGISTRATION_FIELDS, names=REGISTRATION_NAMES):
+    """The API's `fields` under the form's names (`names` where they differ), as a form
+    post would give them (text), and the errors for values that are not a single text
+    or number."""
     form_data, errors = {}, []
-    for name in REGISTRATION_FIELDS:
+    for name in fields:
         value = data.get(name)
         if value is None:
             continue
         if isinstance(value, (list, dict)):
             errors.append({"loc": [name], "msg": _("Enter a single value."), "type": "invalid"})
             continue
-        form_data[REGISTRATION_NAMES.get(name, name)] = str(value)
+        form_data[names.get(name, name)] = str(value)
     if "password" in form_data:
         form_data["password1"] = form_data["password2"] = form_data.pop("password")
     return form_data, errors
 
 
-def registration_errors(form):
-    """form_errors under the API's field names, each message once (the password is one
-    field here, two in the form)."""
+def api_errors(form, names=REGISTRATION_NAMES):
+    """form_errors under the API's field names (`names` maps the API's to the form's),
+    each message once (the password is one field here, two in the form)."""
+    api_names = {"password1": "password", "password2": "password", "photo": PHOTO_NAMES[0]}
+    api_names.update({form_name: name for name, form_name in names.items()})
     errors = []
     for error in form_errors(form):
-        error["loc"] = [API_NAMES.get(name, name) for name in error["loc"]]
+        error["loc"] = [api_names.get(name, name) for name in error["loc"]]
         if error not in errors:
             errors.append(error)
     return errors
 
 
-@router.post(
-    "/register",
-    response={201: UserOut, 422: dict, 429: DetailOut},
-    auth=None,
-    openapi_extra=REGISTRATION_BODY,
-)
-@sensitive_post_parameters()
-@limit_posts(group="registration", key="ip", rate_setting="APPION_RATE_REGISTRATION")
-def register(request):
-    """Register a patient, from JSON or multipart (`photo` as a file), with the checks of
-    the registration page (PatientRegistrationForm; its limit per address, shared with the
-    page) and its service (services.register_patient): 201 with the account, or 422 with
-    field errors under the API's names, creating nothing. Doctors register on the site."""
-    data, files = _registration_input(request)
-    if data is None:
-        raise HttpError(422, _("Send the fields as a JSON object or as form fields."))
-    if data.get("role", User.Role.PATIENT) != User.Role.PATIENT:
-        raise HttpError(
-            422, _("Only patients can register here. Doctors register on the Appion website.")
-        )
-    form_data, value_errors = _as_form_data(data)
-    form = PatientRegistrationForm(form_data, files)
+def register_account(data, files, *, form_class, register, fields, names):
+    """Register through a registration page's form (`form_class`, given `data` under the
+    API's `fields` and `names`, and the photo in `files`) and its service (`register`,
+    called as the page calls it): 201 with the account, or 422 with field errors under
+    the API's names, creating nothing."""
+    form_data, value_errors = as_form_data(data, fields, names)
+    form = form_class(form_data, posted_photo(files))
     if value_errors or not form.is_valid():
         refused = {tuple(error["loc"]) for error in value_errors}
-        errors = [
-            error for error in registration_errors(form) if tuple(error["loc"]) not in refused
-        ]
+        errors = [error for error in api_errors(form, names) if tuple(error["loc"]) not in refused]
         return Status(422, {"detail": value_errors + errors})
     cleaned = form.cleaned_data
     try:
-        user = services.register_patient(
-            email=cleaned["email"], password=cleaned["password1"], data=cleaned
-        )
+        user = register(email=cleaned["email"], password=cleaned["password1"], data=cleaned)
     except services.AccountError as error:
-        field = API_NAMES.get(error.field, error.field) if error.field else "__all__"
-        return Status(
-            422, {"detail": [{"loc": [field], "msg": str(error.message), "type": "taken"}]}
-        )
+        return Status(422, {"detail": [account_error(error, names)]})
     return Status(201, user)
+
+
+def account_error(error, names=REGISTRATION_NAMES):
+    """A service's AccountError as one of the API's field errors."""
+    api_names = {form_name: name for name, form_name in names.items()}
+    field = api_names.get(error.field, error.field) if error.field else "__all__"
+    return {"loc": [field], "msg": str(error.message), "type": "taken"}
 
 
 @users_router.get("/me", response=UserOut)
@@ -241,7 +211,7 @@ PROFILE_FIELDS = (
 )
 
 
-def _as_text(value):
+def as_text(value):
     """A profile value as the profile form's post would carry it."""
     if value is None:
         return ""
@@ -252,7 +222,15 @@ def _as_text(value):
     return str(value)
 
 
-@users_router.patch("/me", response={200: UserOut, 403: DetailOut, 422: dict})
+def _patch_changes_mobile(request):
+    """Whether a PATCH /users/me asks for another mobile number (the page's rule)."""
+    data, _files = posted_fields(request)
+    mobile = data.get("mobile") if data else None
+    return isinstance(mobile, str) and asks_new_mobile(request.user, mobile)
+
+
+@users_router.patch("/me", response={200: UserOut, 403: DetailOut, 422: dict, 429: DetailOut})
+@limit_profile_saves(_patch_changes_mobile, methods=("PATCH",))
 def update_me(request):
     """Change a patient's own profile from a JSON object of PROFILE_FIELDS: the profile
     page's form (PatientProfileForm) over the present values with the sent ones laid on
@@ -262,7 +240,7 @@ def update_me(request):
     user = request.auth
     if user.role != User.Role.PATIENT:
         raise HttpError(403, _("Only patients can change their profile here."))
-    data, _files = _registration_input(request)
+    data, _files = posted_fields(request)
     if data is None or request.content_type != "application/json":
         raise HttpError(422, _("Send the fields as a JSON object."))
     errors = [
@@ -270,35 +248,31 @@ def update_me(request):
         for name in data
         if name not in PROFILE_FIELDS
     ]
-    sent, value_errors = _as_form_data(
-        {name: data[name] for name in PROFILE_FIELDS if name in data}
-    )
+    sent, value_errors = as_form_data({name: data[name] for name in PROFILE_FIELDS if name in data})
     present = {
-        name: _as_text(value) for name, value in profile_initial(user).items() if name != "photo"
+        name: as_text(value) for name, value in profile_initial(user).items() if name != "photo"
     }
     form = PatientProfileForm({**present, **sent}, user=user)
     if errors or value_errors or not form.is_valid():
         refused = {tuple(error["loc"]) for error in value_errors}
         form_refusals = [
-            error
-            for error in registration_errors(form)
-            if tuple(error["loc"]) not in refused and not errors
+            error for error in api_errors(form) if tuple(error["loc"]) not in refused and not errors
         ]
         return Status(422, {"detail": errors + value_errors + form_refusals})
     try:
         services.update_profile(user=user, data=form.cleaned_data)
     except services.AccountError as error:
-        field = API_NAMES.get(error.field, error.field) if error.field else "__all__"
-        return Status(
-            422, {"detail": [{"loc": [field], "msg": str(error.message), "type": "taken"}]}
-        )
+        return Status(422, {"detail": [account_error(error)]})
     return user
 
 
-@users_router.post("/me/password", response={200: DetailOut, 422: dict})
+@users_router.post("/me/password", response={200: DetailOut, 422: dict, 429: DetailOut})
+@sensitive_post_parameters()
+@limit_password_checks
 def change_password(request, payload: PasswordIn):
-    """Django's password change form, its checks and the password policy; every token
-    issued before (this one included) stops working."""
+    """Django's password change form, its checks and the password policy, limited as the
+    pages' current-password checks are; every token issued before (this one included)
+    stops working."""
     user = request.auth
     form = PasswordChangeForm(
         user,
@@ -313,6 +287,56 @@ def change_password(request, payload: PasswordIn):
     form.save()
     audit.record(audit.Action.PASSWORD_CHANGE, user=user, request=request)
     return Status(200, {"detail": _("Your password was changed. Log in again.")})
+
+
+PHOTO_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        name: {"type": "string", "format": "binary"} for name in PHOTO_NAMES
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@users_router.post(
+    "/me/photo",
+    response={200: UserOut, 422: dict, 429: DetailOut},
+    openapi_extra=PHOTO_BODY,
+)
+@limit_profile_saves(lambda request: False)
+def upload_photo(request):
+    """Replace one's own photo with the file sent as `profile_image` (multipart): the
+    profile page's photo field (PhotoField: its checks of the content and size, and the
+    re-encoding) and its service (services.update_profile, which keeps every other field
+    as it is); limited with the profile page's saves. 200 with the account, or 422."""
+    user = request.auth
+    photo = posted_photo(request.FILES)
+    if not photo:
+        return Status(
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": [PHOTO_NAMES[0]],
+                        "msg": _("Choose a photo to upload."),
+                        "type": "required",
+                    }
+                ]
+            },
+        )
+    form = PhotoForm({}, photo)
+    if not form.is_valid():
+        return Status(422, {"detail": api_errors(form)})
+    services.update_profile(user=user, data={"photo": form.cleaned_data["photo"]})
+    return user
 
 
 def form_errors(form):

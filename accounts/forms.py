@@ -57,6 +57,12 @@ class PhotoField(forms.FileField):
         return process_photo(data)
 
 
+class PhotoForm(forms.Form):
+    """A new profile photo alone (the API's upload; the profile page's field)."""
+
+    photo = PhotoField(required=True)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

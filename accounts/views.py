@@ -46,36 +46,65 @@ def profile_initial(user):
     return initial
 
 
-def changes_mobile(request):
-    """Whether a profile post asks for a mobile number other than the account's: only
-    such a post can learn whether another account has a number."""
+def asks_new_mobile(user, typed) -> bool:
+    """Whether `typed` is a mobile number other than the account's: only a save that
+    asks for one can learn whether another account has a number."""
     try:
-        return normalize_mobile(request.POST.get("mobile", "")) != request.user.mobile
+        return normalize_mobile(typed) != user.mobile
     except ValidationError:
         return False  # refused as malformed before anyone's number is looked at
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@limit_posts(group="profile", key="ip", rate_setting="APPION_RATE_PROFILE")
-@limit_posts(group="profile-account", key="user", rate_setting="APPION_RATE_PROFILE_ACCOUNT")
-@limit_posts(
-    group="mobile-change", key="ip", rate_setting="APPION_RATE_MOBILE_CHANGE", when=changes_mobile
-)
-@limit_posts(
-    group="mobile-change-account",
-    key="user",
-    rate_setting="APPION_RATE_MOBILE_CHANGE_ACCOUNT",
-    when=changes_mobile,
-)
-def profile(request):
-    """The user's own profile. Saves are limited per account and per address: each can
-    carry a 5 MB photo to decode. Saves that change the mobile number are limited more
-    tightly, since each can learn whether another account has a number (the form's
+def changes_mobile(request):
+    return asks_new_mobile(request.user, request.POST.get("mobile", ""))
+
+
+def limit_profile_saves(changes_mobile, methods=("POST",)):
+    """The limits on saving a profile (the page's POST, the API's PATCH and photo upload,
+    counted together), per account and per address: each save can carry a 5 MB photo to
+    decode. Saves that change the mobile number (`changes_mobile(request)`) are limited
+    more tightly, since each can learn whether another account has a number (the form's
     refusal names no account but cannot hide that the number is taken, which its owner
     needs to know): a prober gets 5 numbers an hour per account and 20 per address,
     however many accounts, never the numbering plan. The address limits are the higher
     ones because mobile networks put many patients behind one address."""
+    limits = [
+        limit_posts(group="profile", key="ip", rate_setting="APPION_RATE_PROFILE", methods=methods),
+        limit_posts(
+            group="profile-account",
+            key="user",
+            rate_setting="APPION_RATE_PROFILE_ACCOUNT",
+            methods=methods,
+        ),
+        limit_posts(
+            group="mobile-change",
+            key="ip",
+            rate_setting="APPION_RATE_MOBILE_CHANGE",
+            when=changes_mobile,
+            methods=methods,
+        ),
+        limit_posts(
+            group="mobile-change-account",
+            key="user",
+            rate_setting="APPION_RATE_MOBILE_CHANGE_ACCOUNT",
+            when=changes_mobile,
+            methods=methods,
+        ),
+    ]
+
+    def decorator(view):
+        for limit in reversed(limits):
+            view = limit(view)
+        return view
+
+    return decorator
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_profile_saves(changes_mobile)
+def profile(request):
+    """The user's own profile (its saves limited by limit_profile_saves)."""
     user = request.user
     form_class = DoctorProfileForm if user.role == User.Role.DOCTOR else PatientProfileForm
     posted = request.method == "POST"

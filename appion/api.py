@@ -17,6 +17,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/auth", accounts_api.router)
+api.add_router("/auth", scheduling_api.registration_router)
 api.add_router("/users", accounts_api.users_router)
 api.add_router("/locations", locations_api.router)
 api.add_router("/specializations", accounts_api.specializations_router)
@@ -26,3 +27,4 @@ api.add_router("/appointments", scheduling_api.appointments_router)
 api.add_router("/admin", scheduling_api.admin_router)
 api.add_router("/admin", accounts_api.admin_router)
 api.add_router("/admin/reports", reports_api.router)
+api.add_router("/dashboard", reports_api.dashboard_router)

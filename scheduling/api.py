@@ -7,23 +7,34 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import Field
 
+from accounts import api as accounts_api
+from accounts import services as account_services
 from accounts import tokens
-from accounts.api import form_errors
-from accounts.models import DoctorProfile, User
+from accounts.api import UserOut, form_errors
+from accounts.forms import DoctorProfileForm, PatientRegistrationForm
+from accounts.models import DoctorProfile, Specialization, User
+from accounts.views import profile_initial
 from appion import clinic_calendar
+from appion.ratelimits import limit_posts
+from locations.models import Thana
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
 from scheduling.calendar import ics_filename
 from scheduling.forms import (
     BookingForm,
     CancelForm,
+    ChamberForm,
     DirectoryFilterForm,
+    DoctorRegistrationForm,
     SlotDayForm,
     SlotStartForm,
 )
@@ -216,7 +227,7 @@ class RescheduleIn(Schema):
 REFUSALS = {200: AppointmentOut, 403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
 
 
-def _appointment(appointment):
+def appointment_data(appointment):
     return {
         "id": appointment.pk,
         "status": appointment.status,
@@ -257,7 +268,10 @@ def _start(value):
     return form.cleaned_data["start"], None
 
 
-@appointments_router.post("/", response={201: AppointmentOut, **REFUSALS})
+@appointments_router.post("/", response={201: AppointmentOut, 429: DetailOut, **REFUSALS})
+@sensitive_post_parameters()
+@limit_posts(group="booking", key="ip", rate_setting="APPION_RATE_BOOKING")
+@limit_posts(group="booking-account", key="user_or_ip", rate_setting="APPION_RATE_BOOKING_ACCOUNT")
 def book(request, payload: AppointmentIn):
     """Book the free slot of a listed doctor that starts at `appointment_datetime` for
     the caller, who must be a patient (services.book_appointment decides everything):
@@ -278,7 +292,7 @@ def book(request, payload: AppointmentIn):
         )
     except services.BookingError as error:
         return _refused(error)
-    return Status(201, _appointment(_visible(request, appointment.pk)))
+    return Status(201, appointment_data(_visible(request, appointment.pk)))
 
 
 @appointments_router.get("/", response={200: AppointmentPageOut, 422: ErrorsOut})
@@ -296,7 +310,7 @@ def appointments(request, skip: int = 0, limit: int = PAGE_SIZE, status: str | N
         found = found.filter(status=status)
     return {
         "total": found.count(),
-        "items": [_appointment(a) for a in found[skip : skip + limit]],
+        "items": [appointment_data(a) for a in found[skip : skip + limit]],
     }
 
 
@@ -319,7 +333,7 @@ def _paging_errors(skip, limit, status):
 
 @appointments_router.get("/{appointment_id}", response={200: AppointmentOut, 404: DetailOut})
 def appointment(request, appointment_id: int):
-    return _appointment(_visible(request, appointment_id))
+    return appointment_data(_visible(request, appointment_id))
 
 
 @appointments_router.patch("/{appointment_id}/status", response=REFUSALS)
@@ -345,7 +359,7 @@ def change_status(request, appointment_id: int, payload: StatusIn):
         )
     except services.BookingError as error:
         return _refused(error)
-    return _appointment(_visible(request, appointment.pk))
+    return appointment_data(_visible(request, appointment.pk))
 
 
 @appointments_router.post("/{appointment_id}/cancel", response=REFUSALS)
@@ -361,7 +375,7 @@ def cancel(request, appointment_id: int, payload: CancelIn | None = None):
         )
     except services.BookingError as error:
         return _refused(error)
-    return _appointment(_visible(request, appointment.pk))
+    return appointment_data(_visible(request, appointment.pk))
 
 
 @appointments_router.post("/{appointment_id}/reschedule", response=REFUSALS)
@@ -377,7 +391,7 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
         new = services.reschedule_appointment(appointment=appointment, start=start, by=request.auth)
     except services.BookingError as error:
         return _refused(error)
-    return _appointment(_visible(request, new.pk))
+    return appointment_data(_visible(request, new.pk))
 
 
 @appointments_router.get("/{appointment_id}/ics", response={404: DetailOut})
@@ -437,7 +451,7 @@ def admin_appointments(
     found = found.order_by("-start", "-pk")
     return {
         "total": found.count(),
-        "items": [_appointment(a) for a in found[skip : skip + limit]],
+        "items": [appointment_data(a) for a in found[skip : skip + limit]],
     }
 
 
@@ -455,21 +469,47 @@ class ScheduleOut(Schema):
     consultation_fee: Decimal
     specialization_id: int
     specialization: str
+    verified: bool
     chamber: ScheduleChamberOut | None
     available_timeslots: dict[str, str]
 
 
-@schedule_router.get("", response={200: ScheduleOut, 403: DetailOut})
-def my_schedule(request):
-    """The calling doctor's weekly sessions at their first chamber (the first of
-    selectors.doctor_chambers, in the order the doctor gave them) as
-    `available_timeslots`: every weekday, Saturday first, by its English name, with its
-    ranges as the hours form writes them ("09:00-12:00,14:00-17:00", "" when closed); and
-    their fee and specialization. 403 for anyone but a doctor."""
+# The weekdays by their API names, Saturday first.
+WEEKDAY_NAMES = {Weekday(day).name.lower(): day for day in WEEK_ORDER}
+
+
+class ScheduleIn(Schema):
+    # Only what this endpoint changes: any other field is refused rather than ignored.
+    model_config = {"extra": "forbid"}
+
+    available_timeslots: str | dict[str, str] | None = Field(
+        None,
+        description=(
+            'Ranges such as "09:00-12:00,14:00-17:00" ("" closes), for each day in `days` '
+            "(Saturday to Thursday when not given); or, as GET gives them, an object of "
+            "weekday names (saturday ... friday) to ranges, for those days only."
+        ),
+    )
+    days: list[str] | None = Field(None, description="Weekday names, with a text of ranges.")
+    consultation_fee: Decimal | None = None
+    specialization: str | int | None = Field(None, description="Its id or its name.")
+
+
+def _own_doctor(request):
+    """The calling doctor's profile, or 403."""
     user = request.auth
     doctor = DoctorProfile.objects.filter(user=user).select_related("specialization").first()
     if user.role != User.Role.DOCTOR or doctor is None:
         raise HttpError(403, _("Only doctors have a schedule."))
+    return doctor
+
+
+def _schedule(doctor):
+    """The doctor's weekly sessions at their first chamber (the first of
+    selectors.doctor_chambers, in the order the doctor gave them) as
+    `available_timeslots`: every weekday, Saturday first, by its English name, with its
+    ranges as the hours form writes them ("09:00-12:00,14:00-17:00", "" when closed); and
+    their fee, specialization and whether staff have verified them."""
     chambers = selectors.doctor_chambers(doctor)
     chamber = chambers[0] if chambers else None
     sessions = {}
@@ -481,11 +521,267 @@ def my_schedule(request):
         "consultation_fee": doctor.consultation_fee,
         "specialization_id": doctor.specialization_id,
         "specialization": str(doctor.specialization),
+        "verified": doctor.is_verified,
         "chamber": chamber,
         "available_timeslots": {
-            Weekday(day).name.lower(): format_ranges(
+            name: format_ranges(
                 (hour_range.start, hour_range.end) for hour_range in sessions.get(day, [])
             )
-            for day in WEEK_ORDER
+            for name, day in WEEKDAY_NAMES.items()
         },
     }
+
+
+@schedule_router.get("", response={200: ScheduleOut, 403: DetailOut})
+def my_schedule(request):
+    """The calling doctor's schedule (_schedule). 403 for anyone but a doctor."""
+    return _schedule(_own_doctor(request))
+
+
+def _error(loc, message):
+    return {"loc": loc, "msg": str(message), "type": "invalid"}
+
+
+def _hours_form(doctor, chamber, payload):
+    """The chamber page's form (forms.ChamberForm) for `chamber` as it is, with the
+    payload's hours laid on top (a text of ranges through the form's quick entry for the
+    chosen days), and the field errors of values the form never sees."""
+    present = {
+        "name": chamber.name,
+        "address": chamber.address,
+        "phone": chamber.phone or "",
+        "map_url": chamber.map_url or "",
+        "fee": "" if chamber.fee is None else str(chamber.fee),
+    }
+    if chamber.thana_id:
+        thana = chamber.thana
+        present.update(
+            thana=thana.pk, district=thana.district_id, division=thana.district.division_id
+        )
+    current = dict(zip(WEEK_ORDER, chamber.week, strict=True))
+    for day in WEEK_ORDER:
+        present[f"day_{day}"] = format_ranges((h.start, h.end) for h in current[day][1])
+    errors = []
+    hours = payload.available_timeslots
+    if isinstance(hours, dict):
+        if payload.days is not None:
+            errors.append(_error(["days"], _("Give the days only with a text of ranges.")))
+        for name, ranges in hours.items():
+            if name.lower() not in WEEKDAY_NAMES:
+                errors.append(_error(["available_timeslots", name], _("Unknown weekday.")))
+            else:
+                present[f"day_{WEEKDAY_NAMES[name.lower()]}"] = ranges
+    else:
+        unknown = [name for name in payload.days or () if name.lower() not in WEEKDAY_NAMES]
+        if unknown:
+            errors.append(_error(["days"], _("Unknown weekday.")))
+        days = [WEEKDAY_NAMES[n.lower()] for n in payload.days or () if n not in unknown]
+        if payload.days is None:
+            days = list(clinic_calendar.WORKING_WEEK)
+        if not days and not unknown:
+            errors.append(_error(["days"], _("Choose at least one weekday.")))
+        if hours.strip():
+            present.update(quick_hours=hours, quick_days=days)
+        else:
+            present.update({f"day_{day}": "" for day in days})
+    form = ChamberForm(present, doctor=doctor, chamber=chamber)
+    return form, errors
+
+
+# The chamber form's fields under the API's names.
+HOURS_NAMES = {
+    "quick_hours": ["available_timeslots"],
+    "quick_days": ["days"],
+    **{f"day_{day}": ["available_timeslots", name] for name, day in WEEKDAY_NAMES.items()},
+}
+
+
+def _profile_form(doctor, payload):
+    """The profile page's form (DoctorProfileForm) over the doctor's present details
+    with the payload's fee and specialization laid on top."""
+    present = {
+        name: accounts_api.as_text(value)
+        for name, value in profile_initial(doctor.user).items()
+        if name != "photo"
+    }
+    if payload.consultation_fee is not None:
+        present["consultation_fee"] = str(payload.consultation_fee)
+    if payload.specialization is not None:
+        present["specialization"] = _specialization_id(payload.specialization)
+    return DoctorProfileForm(present, user=doctor.user)
+
+
+def _specialization_id(value):
+    """A specialization's id from its id or its name (English or Bengali); what matches
+    none is passed on for the form to refuse."""
+    text = str(value).strip()
+    if text.isdigit():
+        return text
+    found = Specialization.objects.filter(name__iexact=text).first()
+    found = found or Specialization.objects.filter(name_bn=text).first()
+    return str(found.pk) if found else text
+
+
+@schedule_router.put("", response={200: ScheduleOut, 403: DetailOut, 409: DetailOut, 422: dict})
+def update_schedule(request, payload: ScheduleIn):
+    """Change the calling doctor's hours at their first chamber, their consultation fee
+    and specialization, each only when sent: the chamber page's form and service
+    (forms.ChamberForm, services.save_chamber: business hours, slot length, no overlap
+    with another chamber) and the profile page's (DoctorProfileForm,
+    accounts.services.update_profile: a new specialization waits for staff to verify it
+    again). All or nothing: 422 with field errors, 409 for a doctor without a chamber."""
+    doctor = _own_doctor(request)
+    errors, hours_form, profile_form = [], None, None
+    if payload.available_timeslots is not None:
+        chamber = next(iter(selectors.doctor_chambers(doctor)), None)
+        if chamber is None:
+            return Status(409, {"detail": _("Add a chamber on the website first.")})
+        hours_form, errors = _hours_form(doctor, chamber, payload)
+        if not hours_form.is_valid():
+            errors += [
+                {**error, "loc": HOURS_NAMES.get(error["loc"][0], error["loc"])}
+                for error in form_errors(hours_form)
+            ]
+    elif payload.days is not None:
+        errors.append(_error(["days"], _("Give the days only with a text of ranges.")))
+    if payload.consultation_fee is not None or payload.specialization is not None:
+        profile_form = _profile_form(doctor, payload)
+        if not profile_form.is_valid():
+            errors += form_errors(profile_form)
+    if errors:
+        return Status(422, {"detail": errors})
+    try:
+        with transaction.atomic():
+            if hours_form is not None:
+                services.save_chamber(
+                    doctor=doctor,
+                    data=hours_form.chamber_data,
+                    week=hours_form.cleaned_data["week"],
+                    chamber=hours_form.chamber,
+                )
+            if profile_form is not None:
+                account_services.update_profile(user=doctor.user, data=profile_form.cleaned_data)
+    except services.ChamberError as error:
+        return Status(409, {"detail": str(error.message)})
+    except account_services.AccountError as error:
+        return Status(422, {"detail": [accounts_api.account_error(error)]})
+    doctor.refresh_from_db()
+    return _schedule(doctor)
+
+
+# Registration of both kinds of account: here rather than in accounts, because a doctor
+# registers with their first chamber, which is scheduling's. Each kind goes through its
+# registration page's form and service, as the pages do.
+registration_router = Router(tags=["auth"])
+
+DOCTOR_NAMES = {
+    **accounts_api.REGISTRATION_NAMES,
+    "license_number": "licence_number",
+    "available_timeslots": "chamber_hours",
+}
+DOCTOR_FIELDS = (
+    "full_name",
+    "email",
+    "mobile",
+    "password",
+    "division_id",
+    "district_id",
+    "thana_id",
+    "license_number",
+    "specialization",
+    "qualifications",
+    "experience_years",
+    "consultation_fee",
+    "bio",
+    "available_timeslots",
+    "chamber_name",
+    "chamber_address",
+)
+REGISTRATION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media_type: {
+                "schema": {
+                    "type": "object",
+                    "required": ["full_name", "email", "mobile", "password"],
+                    "properties": {
+                        "role": {
+                            "type": "string",
+                            "enum": [User.Role.PATIENT, User.Role.DOCTOR],
+                            "default": User.Role.PATIENT,
+                        },
+                        **{
+                            name: {"type": "integer" if name.endswith("_id") else "string"}
+                            for name in accounts_api.REGISTRATION_FIELDS + DOCTOR_FIELDS
+                        },
+                        **(
+                            {
+                                name: {"type": "string", "format": "binary"}
+                                for name in accounts_api.PHOTO_NAMES
+                            }
+                            if files
+                            else {}
+                        ),
+                    },
+                }
+            }
+            for media_type, files in (("application/json", False), ("multipart/form-data", True))
+        },
+    }
+}
+
+
+def _doctor_fields(data):
+    """A doctor's posted fields as their registration form takes them: the
+    specialization by name or id; without a chamber address, the thana and district
+    chosen (the doctor can correct it on the chamber page)."""
+    data = {name: data.get(name) for name in DOCTOR_FIELDS if data.get(name) is not None}
+    if "specialization" in data and not isinstance(data["specialization"], (list, dict)):
+        data["specialization"] = _specialization_id(data["specialization"])
+    if not data.get("chamber_address") and str(data.get("thana_id", "")).isdigit():
+        thana = Thana.objects.select_related("district").filter(pk=data["thana_id"]).first()
+        if thana is not None:
+            data["chamber_address"] = f"{thana.local_name}, {thana.district.local_name}"
+    return data
+
+
+@registration_router.post(
+    "/register",
+    response={201: UserOut, 422: dict, 429: DetailOut},
+    auth=None,
+    openapi_extra=REGISTRATION_BODY,
+)
+@sensitive_post_parameters()
+@limit_posts(group="registration", key="ip", rate_setting="APPION_RATE_REGISTRATION")
+def register(request):
+    """Register a patient or (`role` "doctor") a doctor, from JSON or multipart (the
+    photo as the file `profile_image`), with the checks of the registration pages
+    (PatientRegistrationForm, forms.DoctorRegistrationForm; their limit per address,
+    shared with the pages) and their services: 201 with the account, or 422 with field
+    errors under the API's names, creating nothing. A doctor's `available_timeslots`
+    are their first chamber's sessions from Saturday to Thursday; staff verify a new
+    doctor before patients can find them."""
+    data, files = accounts_api.posted_fields(request)
+    if data is None:
+        raise HttpError(422, _("Send the fields as a JSON object or as form fields."))
+    role = data.get("role", User.Role.PATIENT)
+    if role == User.Role.DOCTOR:
+        return accounts_api.register_account(
+            _doctor_fields(data),
+            files,
+            form_class=DoctorRegistrationForm,
+            register=services.register_doctor,
+            fields=DOCTOR_FIELDS,
+            names=DOCTOR_NAMES,
+        )
+    if role != User.Role.PATIENT:
+        raise HttpError(422, _("The role must be patient or doctor."))
+    return accounts_api.register_account(
+        data,
+        files,
+        form_class=PatientRegistrationForm,
+        register=account_services.register_patient,
+        fields=accounts_api.REGISTRATION_FIELDS,
+        names=accounts_api.REGISTRATION_NAMES,
+    )

@@ -593,6 +593,12 @@ def visible_appointments(user):
     return queryset.filter(patient=user)
 
 
+def still_to_come(now) -> Q:
+    """A patient's upcoming appointments (their page's and their dashboard's): not yet
+    ended and not cancelled; everything else is history."""
+    return Q(end__gt=now) & ~Q(status=Appointment.Status.CANCELLED)
+
+
 def agenda(doctor, days) -> list:
     """The doctor's appointments on each of `days` (consecutive local days), cancelled
     ones left out, each day's in serial order: [(day, [Appointment, ...]), ...]. One

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,8 +38,7 @@ def my_appointments(request):
     mine = selectors.visible_appointments(request.user).filter(patient=request.user)
     if q:
         mine = mine.filter(doctor__user__full_name__icontains=q)
-    # Upcoming: still to come and not cancelled; everything else is history.
-    still_on = Q(end__gt=timezone.now()) & ~Q(status=Appointment.Status.CANCELLED)
+    still_on = selectors.still_to_come(timezone.now())
     upcoming = mine.filter(still_on).order_by("start")
     past = Paginator(mine.exclude(still_on).order_by("-start"), PAGE_SIZE).get_page(
         request.GET.get("page")
