@@ -118,7 +118,7 @@ STEPS = {
     QueueStepForm.DONE: (services.finish_consultation, gettext_lazy("Serial %(serial)s is done.")),
     QueueStepForm.NO_SHOW: (
         services.mark_no_show,
-        gettext_lazy("Serial %(serial)s is marked as not come."),
+        gettext_lazy("Serial %(serial)s is marked as a no-show."),
     ),
 }
 
