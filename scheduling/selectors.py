@@ -888,10 +888,17 @@ class Queue:
         return any(entry.called_at is not None for entry in self.entries)
 
     def counts(self) -> dict:
+        """{state: how many}, every state."""
         counts = dict.fromkeys(QueueState.values, 0)
         for entry in self.entries:
             counts[entry.queue_state] += 1
         return counts
+
+    @property
+    def summary(self):
+        """[(state label, how many)] of the states the day has, in queue order: the
+        doctor's line of figures."""
+        return [(QueueState(state).label, n) for state, n in self.counts().items() if n]
 
     def session_of(self, appointment):
         """The (start, end) of the session that holds `appointment`'s start, else None."""

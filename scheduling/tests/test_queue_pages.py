@@ -152,6 +152,7 @@ def test_queue_page_lists_the_day_in_serial_order_with_states(doctor_client, cha
     page = text(response)
     assert "Now serving 2" in page
     assert "Next: serial 3 · waiting: 2" in page
+    assert "Booked: 1 · Arrived: 2 · In consultation: 1 · Done: 1 · Cancelled: 1" in page
     rows = re.findall(r'<tr class="queue-(\w+)">\s*<td[^>]*>(\d+)</td>', response.content.decode())
     assert rows == [
         ("done", "1"),
