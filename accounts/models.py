@@ -257,6 +257,8 @@ class AuditEntry(models.Model):
         ADMIN_DELETE = "admin_delete", _("Deleted in the admin")
         ADMIN_ACTION = "admin_action", _("Admin action")
         DATA_DOWNLOAD = "data_download", _("Personal data downloaded")
+        QUEUE_STEP = "queue_step", _("Queue step (arrived, called, recalled)")
+        LATE_NOTICE = "late_notice", _("Running-late notice")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     user = models.ForeignKey(

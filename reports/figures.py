@@ -19,10 +19,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import Case, CharField, Count, F, Sum, Value, When
-from django.db.models.functions import Cast, ExtractHour, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractHour, TruncDate
 
 from appion import clinic_calendar
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentEvent
 
 STATUSES = [status for status, _label in Appointment.Status.choices]
 AS_KEY = {"output_field": CharField()}  # DailyFigure.key is text
@@ -32,6 +32,16 @@ def day_of(field):
     """The Asia/Dhaka day of the datetime column `field`, computed by the database: the
     one definition of the day a figure counts an appointment on."""
     return TruncDate(field, tzinfo=clinic_calendar.tz())
+
+
+# Who a patient is, for counting patients: their account, or for a walk-in (no account,
+# issue #17) the mobile number given at the chamber, so that a walk-in counts as one
+# patient however often they come, and never as an account's.
+PATIENT = Coalesce(
+    Cast("patient_id", output_field=CharField()),
+    Concat(Value("walk-in:"), "walk_in_mobile", output_field=CharField()),
+    output_field=CharField(),
+)
 
 
 def _by_day(appointments, key):
@@ -87,7 +97,7 @@ def cancellation_rows(events):
     appointment (not of the cancellation) and by who cancelled: "patient", "doctor",
     "staff" or "system" (no actor)."""
     return (
-        events.filter(to_status=Appointment.Status.CANCELLED)
+        events.filter(to_status=Appointment.Status.CANCELLED, kind=AppointmentEvent.Kind.STATUS)
         .values(day=day_of("appointment__start"), key=CANCELLED_BY_WHOM)
         .order_by()
         .annotate(count=Count("pk"))

@@ -199,13 +199,16 @@ def doctor_report(doctor, rng):
         _events_in_range(rng).filter(appointment__doctor=doctor)
     )
     since, _until = rng.window
+    # Patients are people with an account, or walk-ins by their mobile (figures.PATIENT).
     first_visits = (
-        Appointment.objects.filter(doctor=doctor).values("patient_id").annotate(first=Min("start"))
+        Appointment.objects.filter(doctor=doctor)
+        .values(person=figures.PATIENT)
+        .annotate(first=Min("start"))
     )
-    patients_in_range = appointments.values("patient_id").distinct()
-    returning = first_visits.filter(patient_id__in=patients_in_range, first__lt=since).count()
+    patients_in_range = appointments.values(person=figures.PATIENT).distinct()
+    returning = first_visits.filter(person__in=patients_in_range, first__lt=since).count()
     lead = appointments.aggregate(lead=Avg(F("start") - F("created_at")))["lead"]
-    patients = appointments.aggregate(n=Count("patient_id", distinct=True))["n"]
+    patients = appointments.aggregate(n=Count(figures.PATIENT, distinct=True))["n"]
     return {
         "totals": figures.totals(statuses),
         "cancelled_by": figures.cancelled_by(cancellations),

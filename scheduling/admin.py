@@ -91,7 +91,7 @@ class AppointmentEventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "from_status", "to_status", "reason"]
+    fields = ["created_at", "actor", "kind", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -160,7 +160,7 @@ class AppointmentStatusForm(forms.ModelForm):
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
     # Status and fee first and the chamber under its doctor: the list fits 1280 px.
-    list_display = ["start", "serial", "status", "fee", "doctor_at_chamber", "patient"]
+    list_display = ["start", "serial", "status", "fee", "doctor_at_chamber", "patient_or_walk_in"]
     list_filter = [
         "status",
         "start",
@@ -175,10 +175,18 @@ class AppointmentAdmin(admin.ModelAdmin):
     def doctor_at_chamber(self, appointment):
         return format_html("{}<br><small>{}</small>", appointment.doctor, appointment.chamber.name)
 
+    @admin.display(description=_("patient"), ordering="patient__full_name")
+    def patient_or_walk_in(self, appointment):
+        if appointment.is_walk_in:
+            return format_html("{} <small>({})</small>", appointment.walk_in_name, _("walk-in"))
+        return appointment.patient
+
     search_fields = [
         "patient__full_name",
         "patient__email",
         "patient__mobile",
+        "walk_in_name",
+        "walk_in_mobile",
         "doctor__user__full_name",
         "doctor__user__email",
         "doctor__user__mobile",
@@ -193,6 +201,8 @@ class AppointmentAdmin(admin.ModelAdmin):
         "doctor",
         "chamber",
         "patient",
+        "walk_in_name",
+        "walk_in_mobile",
         "start",
         "end",
         "serial",
@@ -203,15 +213,20 @@ class AppointmentAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "reminder_sent_at",
+        "arrived_at",
+        "called_at",
+        "finished_at",
     ]
     fieldsets = [
         (
             None,
             {"fields": ["doctor", "chamber", "patient", "start", "end", "serial", "status", "fee"]},
         ),
+        (_("Walk-in"), {"fields": ["walk_in_name", "walk_in_mobile"]}),
         (_("From the patient"), {"fields": ["symptoms", "notes"]}),
         (_("Change the status"), {"fields": ["to", "reason"]}),
         (_("Record"), {"fields": ["created_at", "updated_at", "reminder_sent_at"]}),
+        (_("The day's queue"), {"fields": ["arrived_at", "called_at", "finished_at"]}),
     ]
     inlines = [AppointmentEventInline]
     show_full_result_count = False
@@ -228,7 +243,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                 timezone.localtime(appointment.start).isoformat(timespec="minutes"),
                 appointment.serial,
                 appointment.doctor.user.full_name,
-                appointment.patient.full_name,
+                appointment.patient_name,
                 appointment.status,
                 appointment.fee,
             ]

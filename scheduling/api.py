@@ -200,7 +200,8 @@ class AppointmentOut(Schema):
     chamber: str
     doctor_id: int
     doctor_name: str
-    patient_id: int
+    # None for a walk-in added at the chamber (no account); patient_name is theirs.
+    patient_id: int | None
     patient_name: str
     symptoms: str
     notes: str
@@ -240,7 +241,7 @@ def appointment_data(appointment):
         "doctor_id": appointment.doctor_id,
         "doctor_name": appointment.doctor.user.full_name,
         "patient_id": appointment.patient_id,
-        "patient_name": appointment.patient.full_name,
+        "patient_name": appointment.patient_name,
         "symptoms": appointment.symptoms,
         "notes": appointment.notes,
     }

@@ -618,3 +618,78 @@ class AppointmentSearchForm(forms.Form):
     """The search box of the patient's appointments: a doctor's name."""
 
     q = SearchField(required=False)
+
+
+# The day's queue (issue #17).
+
+
+class QueueChamberForm(forms.Form):
+    """Which of the doctor's chambers' queue to show (`chamber`, an id); refused: the
+    default chamber, with the error shown. `chambers` are the doctor's, already read."""
+
+    chamber = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("That is not one of your chambers; showing another.")},
+    )
+
+    def __init__(self, data, *, chambers):
+        super().__init__(data)
+        self.chambers = {chamber.pk: chamber for chamber in chambers}
+        self.fields["chamber"].choices = [(pk, pk) for pk in self.chambers]
+
+    def chosen(self):
+        """The chosen chamber, or None."""
+        if not self.is_valid() or self.cleaned_data["chamber"] is None:
+            return None
+        return self.chambers[self.cleaned_data["chamber"]]
+
+
+class QueueStepForm(forms.Form):
+    """One tap on a patient's row of the queue."""
+
+    ARRIVED, RECALL, DONE, NO_SHOW = "arrived", "recall", "done", "no_show"
+
+    step = forms.ChoiceField(
+        choices=[
+            (ARRIVED, _("Arrived")),
+            (RECALL, _("Recall")),
+            (DONE, _("Done")),
+            (NO_SHOW, _("No-show")),
+        ],
+        error_messages={
+            "required": _("Choose what happened: arrived, recall, done or no-show."),
+            "invalid_choice": _("Choose what happened: arrived, recall, done or no-show."),
+        },
+    )
+
+
+class WalkInForm(forms.Form):
+    """A patient who came to the chamber without booking."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=150)
+    mobile = MobileField(required=True)
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise ValidationError(_("Write the patient's name."), code="required")
+        return name
+
+
+class LateNoticeForm(forms.Form):
+    """ "Running late by N minutes", with a reason patients see (0: on time again)."""
+
+    minutes = forms.IntegerField(
+        label=_("Running late by (minutes)"),
+        min_value=0,
+        max_value=600,
+        help_text=_("0 when you are on time again."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown to patients and on the screen)"),
+        required=False,
+        max_length=200,
+    )

@@ -259,6 +259,18 @@ class AppointmentQuerySet(models.QuerySet):
         return self.between(day, day)
 
 
+class QueueState(models.TextChoices):
+    """Where an appointment stands in its day's queue at the chamber (issue #17), derived
+    from its status and queue times (Appointment.queue_state); never stored."""
+
+    BOOKED = "booked", _("Booked")
+    ARRIVED = "arrived", _("Arrived")
+    IN_CONSULTATION = "in_consultation", _("In consultation")
+    DONE = "done", _("Done")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -285,12 +297,26 @@ class Appointment(models.Model):
         verbose_name=_("doctor"),
         db_index=False,
     )
+    # Empty for a walk-in (below): a patient without an account, added at the chamber.
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="appointments",
         verbose_name=_("patient"),
         db_index=False,
+    )
+    # A walk-in (issue #17): someone the chamber adds to the day's queue in person,
+    # with a name and a mobile number and no account. Exactly one of `patient` and
+    # `walk_in_name` is set (the constraint below). (db_default: seed_demo COPYs rows
+    # without these columns.)
+    walk_in_name = models.CharField(
+        _("walk-in patient's name"), max_length=150, blank=True, default="", db_default=""
+    )
+    # Stored as +8801XXXXXXXXX (accounts.mobile.normalize_mobile).
+    walk_in_mobile = models.CharField(
+        _("walk-in patient's mobile"), max_length=16, blank=True, default="", db_default=""
     )
     # The chamber whose session the slot lies in; the unique serial below serves
     # lookups by chamber.
@@ -329,6 +355,13 @@ class Appointment(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Set in the same UPDATE that claims the reminder, so that it is sent at most once.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # The day's queue at the chamber (issue #17; scheduling.queue): when the patient was
+    # marked arrived, when they were last called in (a recall calls again), and when
+    # the consultation ended through the queue. The status says the rest: a called
+    # appointment that is still confirmed is in consultation.
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called in at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("consultation ended at"), null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -344,6 +377,12 @@ class Appointment(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(fee__gte=0), name="appointment_fee_not_negative"
+            ),
+            # A booked appointment has its patient's account; a walk-in has a name.
+            models.CheckConstraint(
+                condition=models.Q(patient__isnull=False, walk_in_name="")
+                | (models.Q(patient__isnull=True) & ~models.Q(walk_in_name="")),
+                name="scheduling_appointment_patient_or_walk_in",
             ),
             # A serial is the patient's number in the day's queue at a chamber: two
             # active appointments of a chamber never share one on a day (all the
@@ -384,6 +423,40 @@ class Appointment(models.Model):
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
 
+    @property
+    def is_walk_in(self):
+        return self.patient_id is None
+
+    @property
+    def patient_name(self):
+        """The name to show: the patient's account's, or the walk-in's as typed."""
+        return self.walk_in_name if self.patient_id is None else self.patient.full_name
+
+    @property
+    def patient_mobile(self):
+        return self.walk_in_mobile if self.patient_id is None else (self.patient.mobile or "")
+
+    @property
+    def queue_state(self) -> str:
+        """booked → arrived → in consultation → done, or no-show, or cancelled: the
+        status for the last three, the queue times for the rest (a called appointment
+        that is still pending or confirmed is in consultation)."""
+        final = {
+            self.Status.CANCELLED: QueueState.CANCELLED,
+            self.Status.NO_SHOW: QueueState.NO_SHOW,
+            self.Status.COMPLETED: QueueState.DONE,
+        }
+        if self.status in final:
+            return final[self.status]
+        if self.called_at is not None:
+            return QueueState.IN_CONSULTATION
+        if self.arrived_at is not None:
+            return QueueState.ARRIVED
+        return QueueState.BOOKED
+
+    def get_queue_state_display(self):
+        return QueueState(self.queue_state).label
+
     @classmethod
     def path_to(cls, status) -> list[str]:
         """The statuses an appointment passes through from booking (pending) to `status`,
@@ -400,7 +473,15 @@ class Appointment(models.Model):
 
 
 class AppointmentEvent(models.Model):
-    """One step of an appointment's history: its creation or a change of status."""
+    """One step of an appointment's history: its creation, a change of status, or a step
+    of the day's queue that leaves the status as it is (arrived, called, recalled), for
+    which from_status and to_status both hold the status at the time."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        ARRIVED = "arrived", _("Arrived at the chamber")
+        CALLED = "called", _("Called in")
+        RECALLED = "recalled", _("Called again")
 
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="events", verbose_name=_("appointment")
@@ -418,6 +499,10 @@ class AppointmentEvent(models.Model):
     )
     to_status = models.CharField(_("to"), max_length=10, choices=Appointment.Status.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # db_default: seed_demo COPYs history rows without this column.
+    kind = models.CharField(
+        _("step"), max_length=10, choices=Kind.choices, default=Kind.STATUS, db_default="status"
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -426,6 +511,8 @@ class AppointmentEvent(models.Model):
         ordering = ["appointment", "created_at", "pk"]
 
     def __str__(self):
+        if self.kind != self.Kind.STATUS:
+            return f"{self.kind} ({self.to_status})"
         return f"{self.from_status or '—'} → {self.to_status}"
 
 
@@ -454,3 +541,46 @@ class VisitNotes(models.Model):
 
     def __str__(self):
         return str(self.appointment)
+
+
+class LateNotice(models.Model):
+    """ "Running late by N minutes" at a chamber on a day (issue #17): shown on the
+    doctor's queue, to each waiting patient and on the waiting-room screen. One per
+    chamber and day; 0 minutes means on time again (services.set_late_notice)."""
+
+    MAX_MINUTES = 600
+
+    chamber = models.ForeignKey(
+        Chamber, on_delete=models.CASCADE, related_name="late_notices", verbose_name=_("chamber")
+    )
+    date = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(
+        _("running late by (minutes)"), validators=[MaxValueValidator(MAX_MINUTES)]
+    )
+    # Shown publicly on the waiting-room screen, as typed.
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("late notice")
+        verbose_name_plural = _("late notices")
+        constraints = [
+            # Also the index of the queue pages' lookup (chamber, date).
+            models.UniqueConstraint(
+                fields=["chamber", "date"], name="scheduling_latenotice_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes__lte=600), name="scheduling_latenotice_minutes_max"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.chamber} · {self.date} · +{self.minutes} min"

@@ -2,6 +2,7 @@
 the doctor page, the slot list, the booking form and the directory all ask these
 functions."""
 
+import math
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -22,6 +23,8 @@ from scheduling.models import (
     AppointmentEvent,
     Chamber,
     ChamberHours,
+    LateNotice,
+    QueueState,
     ScheduleSettings,
     TimeOff,
     Weekday,
@@ -179,7 +182,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
     taken = defaultdict(list)
     held = defaultdict(set)  # (chamber id, day): the serials of its active appointments
     window_start, window_end = clinic_calendar.window(date_from, date_to)
-    for doctor_id, chamber_id, start, end, day, serial in (
+    for doctor_id, chamber_id, start, end, day, serial, patient_id in (
         Appointment.objects.active()
         .filter(
             doctor_id__in=ids,
@@ -189,9 +192,12 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
             start__lt=window_end,
             end__gt=window_start,
         )
-        .values_list("doctor_id", "chamber_id", "start", "end", "date", "serial")
+        .values_list("doctor_id", "chamber_id", "start", "end", "date", "serial", "patient_id")
     ):
-        taken[doctor_id].append((start, end))
+        # A walk-in (no patient account) holds a serial but no slot: it is seen between
+        # the booked patients of the session (scheduling.queue).
+        if patient_id is not None:
+            taken[doctor_id].append((start, end))
         held[chamber_id, day].add(serial)
 
     result = {}
@@ -669,7 +675,9 @@ def visits_around(appointment, *, limit=20):
     """The patient's other appointments with the same doctor, with their visit notes:
     (up to `limit` before `appointment`, latest first; up to `limit` after it, earliest
     first), ties on the start ordered by id. Never another doctor's: their notes are
-    not this doctor's to read."""
+    not this doctor's to read. A walk-in has no account, so no history to link: none."""
+    if appointment.patient_id is None:
+        return Appointment.objects.none(), Appointment.objects.none()
     others = (
         Appointment.objects.filter(patient=appointment.patient_id, doctor=appointment.doctor_id)
         .exclude(pk=appointment.pk)
@@ -771,12 +779,13 @@ def _appointment_data(appointment, *, as_patient):
                 "to": event.to_status,
                 "by": event.actor.full_name if event.actor else None,
                 "reason": event.reason,
+                "step": event.kind,
             }
             for event in appointment.events.all()
         ],
     }
     if not as_patient:
-        data["patient"] = appointment.patient.full_name
+        data["patient"] = appointment.patient_name
         return data
     doctor = appointment.doctor
     data.update(
@@ -837,3 +846,186 @@ def personal_data(user) -> dict:
             _appointment_data(appointment, as_patient=as_patient) for appointment in appointments
         ],
     }
+
+
+# The day's queue at a chamber (issue #17). The state lives in the appointments'
+# statuses and queue times (Appointment.queue_state) and the day's LateNotice; these
+# read it for the doctor's queue, the patient's live view and the waiting-room screen.
+
+
+@dataclass
+class Queue:
+    chamber: Chamber
+    day: date
+    # Every appointment of the chamber on the day, cancelled ones too, in serial order.
+    entries: list
+    # The one called in and not yet done (None: nobody in consultation).
+    serving: Appointment | None
+    # Those who have arrived and wait, in the order "call next" takes them.
+    waiting: list
+    late: LateNotice | None
+    # The chamber's sessions of the day [(start, end) times]; empty on a day without
+    # one, or on leave.
+    sessions: list
+    on_leave: bool
+    # Today's pace: the average consultation of those done through the queue today,
+    # else the slot length (before the first visit).
+    pace: timedelta
+    pace_measured: bool
+
+    @property
+    def up_next(self):
+        """The next three to be called (the waiting-room screen)."""
+        return self.waiting[:3]
+
+    @property
+    def last_called(self):
+        """The serial most recently called in, also once done: what "now serving" shows
+        between two patients. None before the first call of the day."""
+        called = [entry for entry in self.entries if entry.called_at is not None]
+        return max(called, key=lambda entry: entry.called_at) if called else None
+
+    @property
+    def pace_minutes(self) -> int:
+        return max(1, round(self.pace.total_seconds() / 60))
+
+    @property
+    def has_started(self):
+        return any(entry.called_at is not None for entry in self.entries)
+
+    def counts(self) -> dict:
+        """{state: how many}, every state."""
+        counts = dict.fromkeys(QueueState.values, 0)
+        for entry in self.entries:
+            counts[entry.queue_state] += 1
+        return counts
+
+    @property
+    def summary(self):
+        """[(state label, how many)] of the states the day has, in queue order: the
+        doctor's line of figures."""
+        return [(QueueState(state).label, n) for state, n in self.counts().items() if n]
+
+    def session_of(self, appointment):
+        """The (start, end) of the session that holds `appointment`'s start, else None."""
+        local = timezone.localtime(appointment.start).time()
+        return next(((s, e) for s, e in self.sessions if s <= local < e), None)
+
+
+def queue_chambers(doctor) -> list:
+    """The doctor's chambers, each with `sessions_today`: its sessions of today as
+    [(start, end)], for the queue page's choice of chamber. One query (with the hours)."""
+    weekday = clinic_calendar.today().weekday()
+    chambers = list(
+        doctor.chambers.prefetch_related(
+            Prefetch(
+                "hours",
+                queryset=ChamberHours.objects.filter(weekday=weekday).order_by("start"),
+                to_attr="today_hours",
+            )
+        )
+    )
+    for chamber in chambers:
+        chamber.sessions_today = [(hours.start, hours.end) for hours in chamber.today_hours]
+    return chambers
+
+
+def default_queue_chamber(chambers, *, now=None):
+    """The chamber whose queue the doctor most likely runs now (queue_chambers' rows):
+    the one in session now, else the next to open today, else the last one today, else
+    the first chamber."""
+    local = timezone.localtime(now or timezone.now()).time()
+    today = [c for c in chambers if c.sessions_today]
+    for chamber in today:
+        if any(start <= local < end for start, end in chamber.sessions_today):
+            return chamber
+    later = [c for c in today if any(start > local for start, _end in c.sessions_today)]
+    if later:
+        return min(later, key=lambda c: min(s for s, _e in c.sessions_today if s > local))
+    if today:
+        return max(today, key=lambda c: max(e for _s, e in c.sessions_today))
+    return chambers[0] if chambers else None
+
+
+def queue_appointments(chamber, day):
+    """The chamber's appointments of `day`, every status, in serial order (through the
+    (doctor, start) index)."""
+    return (
+        Appointment.objects.on_local_day(day)
+        .filter(doctor_id=chamber.doctor_id, chamber=chamber)
+        .order_by("serial", "pk")
+    )
+
+
+def chamber_queue(chamber, *, day=None, now=None) -> Queue:
+    """The queue of `chamber` on `day` (today by default). `chamber` should come with
+    doctor__schedule_settings (else one query more). Four queries, however many
+    patients: the appointments, the late notice, the day's sessions, the leave."""
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    entries = list(queue_appointments(chamber, day).select_related("patient"))
+    late = LateNotice.objects.filter(chamber=chamber, date=day).first()
+    sessions = list(
+        ChamberHours.objects.filter(chamber=chamber, weekday=day.weekday())
+        .order_by("start")
+        .values_list("start", "end")
+    )
+    on_leave = (
+        TimeOff.objects.filter(doctor_id=chamber.doctor_id, start_date__lte=day, end_date__gte=day)
+        .filter(Q(chamber__isnull=True) | Q(chamber=chamber))
+        .exists()
+    )
+    serving = next((e for e in entries if e.queue_state == QueueState.IN_CONSULTATION), None)
+    waiting = [e for e in entries if e.queue_state == QueueState.ARRIVED]
+    durations = [
+        e.finished_at - e.called_at
+        for e in entries
+        if e.status == Appointment.Status.COMPLETED
+        and e.called_at is not None
+        and e.finished_at is not None
+        and e.finished_at > e.called_at
+    ]
+    if durations:
+        pace = sum(durations, timedelta()) / len(durations)
+    else:
+        pace = settings_for(chamber.doctor).slot_length
+    return Queue(
+        chamber=chamber,
+        day=day,
+        entries=entries,
+        serving=serving,
+        waiting=waiting,
+        late=late if late is not None and late.minutes else None,
+        sessions=[] if on_leave else sessions,
+        on_leave=on_leave,
+        pace=pace,
+        pace_measured=bool(durations),
+    )
+
+
+def wait_minutes(queue: Queue, appointment, *, now=None) -> int | None:
+    """About how many minutes until `appointment` is called: today's pace times the
+    patients still to be seen ahead of it (lower serials, booked, arrived or in
+    consultation), not before its session opens (plus the late notice) and, before the
+    doctor has called anyone, not before the doctor starts. Rounded up to 5 minutes;
+    None once it is called, done, missed or cancelled."""
+    if appointment.queue_state not in (QueueState.BOOKED, QueueState.ARRIVED):
+        return None
+    now = now or timezone.now()
+    ahead = sum(
+        1
+        for entry in queue.entries
+        if entry.serial < appointment.serial
+        and entry.queue_state in (QueueState.BOOKED, QueueState.ARRIVED, QueueState.IN_CONSULTATION)
+    )
+    wait = queue.pace * ahead
+    late = timedelta(minutes=queue.late.minutes if queue.late else 0)
+    session = queue.session_of(appointment)
+    if session is not None:
+        opens = clinic_calendar.at(queue.day, session[0]) + late - now
+        wait = max(wait, opens)
+    if not queue.has_started and queue.sessions:
+        first_opens = clinic_calendar.at(queue.day, queue.sessions[0][0]) + late - now
+        wait = max(wait, first_opens + queue.pace * ahead)
+    minutes = math.ceil(max(wait, timedelta()).total_seconds() / 60)
+    return math.ceil(minutes / 5) * 5

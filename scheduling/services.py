@@ -5,20 +5,23 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts import services as account_services
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
-from appion.l10n import local_date
+from appion.l10n import local_date, local_digits
+from scheduling import live, selectors
 from scheduling.emails import appointment_email
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
     Chamber,
     ChamberHours,
+    LateNotice,
+    QueueState,
     ScheduleSettings,
     TimeOff,
     VisitNotes,
@@ -399,8 +402,10 @@ def check_transition(*, appointment, to, by, now=None) -> None:
     """Raise BookingError with a clear message unless `by` may move `appointment` to
     status `to` now. Pending → confirmed → completed | no_show; pending | confirmed →
     cancelled. The doctor (or staff) confirms, completes and marks no-shows, the last
-    two only once the visit has begun; the patient may only cancel, and only before the
-    doctor's cancellation cut-off; the doctor and staff may cancel at any time."""
+    two only once the visit has begun: its time has come, or the day's queue has called
+    the patient in (a chamber ahead of time sees its serials early); the patient may
+    only cancel, and only before the doctor's cancellation cut-off; the doctor and staff
+    may cancel at any time."""
     now = now or timezone.now()
     current = appointment.status
     if to not in TRANSITIONS.get(current, ()):
@@ -430,7 +435,8 @@ def check_transition(*, appointment, to, by, now=None) -> None:
         return
     if role == "patient":
         raise BookingError(_("Only the doctor's chamber can do this."), code=BookingError.FORBIDDEN)
-    if to in (Status.COMPLETED, Status.NO_SHOW) and now < appointment.start:
+    begun = now >= appointment.start or appointment.called_at is not None
+    if to in (Status.COMPLETED, Status.NO_SHOW) and not begun:
         raise BookingError(_("A visit can be marked only once its time has begun."))
 
 
@@ -553,7 +559,10 @@ def send_rescheduled_emails(old, new):
 
 
 def send_status_email(appointment, *, by, reason=""):
-    """Tell the other side about a status change, in their language."""
+    """Tell the other side about a status change, in their language. A walk-in has no
+    account to tell."""
+    if appointment.patient_id is None:
+        return
     if appointment.status == Status.CANCELLED and by.pk == appointment.patient_id:
         recipient = appointment.doctor.user
     elif appointment.status in (Status.CONFIRMED, Status.CANCELLED):
@@ -637,3 +646,275 @@ def save_visit_notes(*, appointment, by, data, now=None) -> VisitNotes:
         )
     notes, _created = VisitNotes.objects.update_or_create(appointment=appointment, defaults=data)
     return notes
+
+
+# The day's queue at a chamber (issue #17): booked → arrived → in consultation → done,
+# or no-show, or cancelled (models.QueueState). Status moves go through change_status
+# (its rules, history and audit); the steps that keep the status (arrived, called,
+# recalled) are recorded as AppointmentEvents of their kind and in the audit log. Each
+# step locks the doctor's row first, as a booking does, so that two taps on "Call next"
+# (the doctor's and the assistant's) call two patients one after the other, and a
+# walk-in's serial never meets a booking's. Every step announces itself through
+# scheduling.live once it commits.
+
+Kind = AppointmentEvent.Kind
+
+
+def _lock_queue_of(chamber, by):
+    """Refuse anyone but the chamber's doctor; then take the doctor's lock."""
+    if by is None or not by.is_active or chamber.doctor.user_id != by.pk:
+        raise BookingError(
+            _("Only the doctor of this chamber can run its queue."), code=BookingError.FORBIDDEN
+        )
+    DoctorProfile.objects.select_for_update(no_key=True).filter(pk=chamber.doctor_id).exists()
+
+
+def _queue_entry(appointment, *, by, now):
+    """`appointment` locked and read afresh, if it is today's and `by` runs its queue."""
+    _lock_queue_of(appointment.chamber, by)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("doctor__user", "patient", "chamber")
+        .get(pk=appointment.pk)
+    )
+    if appointment.date != clinic_calendar.local_day(now):
+        raise BookingError(_("Only today's queue can be changed."))
+    return appointment
+
+
+def _queue_step(appointment, kind, *, by, reason=""):
+    """Record a step that keeps the status: history and audit."""
+    AppointmentEvent.objects.create(
+        appointment=appointment,
+        actor=by,
+        kind=kind,
+        from_status=appointment.status,
+        to_status=appointment.status,
+        reason=reason,
+    )
+    audit.record(
+        audit.Action.QUEUE_STEP,
+        user=by,
+        target=appointment,
+        detail={"step": kind, "serial": appointment.serial},
+    )
+
+
+def _announce(appointment, *others):
+    for changed in (appointment, *others):
+        live.appointment_changed(appointment_id=changed.pk)
+    live.queue_changed(chamber_id=appointment.chamber_id, day=appointment.date)
+
+
+def _serial_text(appointment):
+    return local_digits(appointment.serial)
+
+
+def mark_arrived(*, appointment, by, now=None) -> Appointment:
+    """Mark today's booked patient as arrived at the chamber: they join the line that
+    "call next" takes, by serial. A pending booking is confirmed on the way (the chamber
+    has accepted the patient who came). Raises BookingError, changing nothing, when the
+    appointment is not today's, not booked (already arrived, called, done, missed,
+    cancelled) or `by` is not its doctor."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _queue_entry(appointment, by=by, now=now)
+        if appointment.queue_state != QueueState.BOOKED:
+            raise BookingError(
+                _("Serial %(serial)s is not waiting to arrive (now: %(state)s).")
+                % {
+                    "serial": _serial_text(appointment),
+                    "state": appointment.get_queue_state_display().lower(),
+                }
+            )
+        if appointment.status == Status.PENDING:
+            appointment = change_status(
+                appointment=appointment,
+                to=Status.CONFIRMED,
+                by=by,
+                reason=gettext("Arrived at the chamber"),
+                now=now,
+                notify=False,
+            )
+        appointment.arrived_at = now
+        appointment.save(update_fields=["arrived_at", "updated_at"])
+        _queue_step(appointment, Kind.ARRIVED, by=by)
+        _announce(appointment)
+    return appointment
+
+
+def _finish(appointment, *, by, now):
+    """Complete the consultation of `appointment` (in consultation): status and end time."""
+    appointment = change_status(appointment=appointment, to=Status.COMPLETED, by=by, now=now)
+    appointment.finished_at = now
+    appointment.save(update_fields=["finished_at", "updated_at"])
+    return appointment
+
+
+def call_next(*, chamber, by, now=None) -> tuple[list, Appointment | None]:
+    """The chamber's "call next": the patient in consultation is done, and the waiting
+    patient with the lowest serial among those who have arrived is called in. Booked
+    patients who have not arrived are skipped and keep their place: once marked arrived,
+    the lowest serial goes first again. Returns (those finished, the one called or
+    None). Raises BookingError, changing nothing, when nobody is in consultation or
+    waiting, or `by` is not the chamber's doctor."""
+    now = now or timezone.now()
+    day = clinic_calendar.local_day(now)
+    with transaction.atomic():
+        _lock_queue_of(chamber, by)
+        entries = list(
+            selectors.queue_appointments(chamber, day)
+            .filter(status__in=(Status.PENDING, Status.CONFIRMED))
+            .select_for_update(of=("self",))
+        )
+        current = [e for e in entries if e.queue_state == QueueState.IN_CONSULTATION]
+        waiting = [e for e in entries if e.queue_state == QueueState.ARRIVED]
+        if not current and not waiting:
+            raise BookingError(
+                _("Nobody is waiting: mark patients as arrived when they come, then call.")
+            )
+        finished = [_finish(entry, by=by, now=now) for entry in current]
+        called = None
+        if waiting:
+            called = waiting[0]
+            called.called_at = now
+            called.save(update_fields=["called_at", "updated_at"])
+            _queue_step(called, Kind.CALLED, by=by)
+        for changed in [*finished, *([called] if called else [])]:
+            live.appointment_changed(appointment_id=changed.pk)
+        live.queue_changed(chamber_id=chamber.pk, day=day)
+    return finished, called
+
+
+def recall(*, appointment, by, now=None) -> Appointment:
+    """Call the patient in consultation again (they did not come in): the screen and
+    their phone show the call afresh, and the consultation's time counts from now.
+    Raises BookingError, changing nothing, for anyone not called in."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _queue_entry(appointment, by=by, now=now)
+        if appointment.queue_state != QueueState.IN_CONSULTATION:
+            raise BookingError(
+                _("Only the patient called in can be called again; serial %(serial)s is not.")
+                % {"serial": _serial_text(appointment)}
+            )
+        appointment.called_at = now
+        appointment.save(update_fields=["called_at", "updated_at"])
+        _queue_step(appointment, Kind.RECALLED, by=by)
+        _announce(appointment)
+    return appointment
+
+
+def finish_consultation(*, appointment, by, now=None) -> Appointment:
+    """ "Done": the patient's visit is completed without calling the next one (the end of
+    the session, a break). For a patient in consultation the queue records when it
+    ended (today's pace); otherwise change_status's rules apply (the visit's time must
+    have come). Raises BookingError, changing nothing, otherwise."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _queue_entry(appointment, by=by, now=now)
+        if appointment.queue_state == QueueState.IN_CONSULTATION:
+            appointment = _finish(appointment, by=by, now=now)
+        else:
+            appointment = change_status(
+                appointment=appointment, to=Status.COMPLETED, by=by, now=now
+            )
+        _announce(appointment)
+    return appointment
+
+
+def mark_no_show(*, appointment, by, now=None) -> Appointment:
+    """The patient did not come (or did not come in when called): a no-show, by
+    change_status's rules (confirmed, and the visit's time has come or they were
+    called). Raises BookingError, changing nothing, otherwise."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _queue_entry(appointment, by=by, now=now)
+        appointment = change_status(appointment=appointment, to=Status.NO_SHOW, by=by, now=now)
+        _announce(appointment)
+    return appointment
+
+
+def add_walk_in(*, chamber, by, name, mobile, now=None) -> Appointment:
+    """Add a patient who came to the chamber without booking to today's queue: no
+    account, their name and mobile number (already normalised, accounts.mobile), a
+    serial after every slot of the chamber's day and every serial given out that day,
+    confirmed and arrived at once, at the chamber's fee. Their time is the moment they
+    were added: they hold a serial but no slot (free slots and the doctor's overlap rule
+    leave walk-ins out). Raises BookingError, adding nothing, when `by` is not the
+    chamber's doctor, the name or mobile is empty, or the chamber has no session today."""
+    now = now or timezone.now()
+    day = clinic_calendar.local_day(now)
+    name, mobile = (name or "").strip(), (mobile or "").strip()
+    if not name or not mobile:
+        raise BookingError(_("Give the walk-in patient's name and mobile number."))
+    with transaction.atomic():
+        _lock_queue_of(chamber, by)
+        queue = selectors.chamber_queue(chamber, day=day, now=now)
+        if not queue.sessions:
+            raise BookingError(
+                _("%(chamber)s has no session today, so there is no queue to join.")
+                % {"chamber": chamber.name}
+            )
+        schedule = settings_for(chamber.doctor)
+        slots = selectors.day_grid(queue.sessions, day, schedule.slot_minutes)
+        serial = max([len(slots), *(entry.serial for entry in queue.entries)]) + 1
+        status = Status.CONFIRMED
+        appointment = Appointment.objects.create(
+            doctor_id=chamber.doctor_id,
+            chamber=chamber,
+            patient=None,
+            walk_in_name=name[:150],
+            walk_in_mobile=mobile[:16],
+            start=now,
+            end=now + schedule.slot_length,
+            serial=serial,
+            status=status,
+            fee=chamber.effective_fee,
+            arrived_at=now,
+        )
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            actor=by,
+            from_status="",
+            to_status=status,
+            reason=gettext("Walk-in at the chamber"),
+        )
+        _audit_status(appointment, by=by, previous="")
+        _queue_step(appointment, Kind.ARRIVED, by=by)
+        _announce(appointment)
+    return appointment
+
+
+def set_late_notice(*, chamber, by, minutes: int, reason="", now=None) -> LateNotice:
+    """Say that the chamber's session of today runs `minutes` late (0: on time again),
+    with a reason that patients and the waiting-room screen see. Raises BookingError,
+    changing nothing, when `by` is not the chamber's doctor or the minutes are out of
+    range."""
+    now = now or timezone.now()
+    day = clinic_calendar.local_day(now)
+    if not 0 <= minutes <= LateNotice.MAX_MINUTES:
+        raise BookingError(
+            _("Give the delay in minutes, from 0 to %(max)s.")
+            % {"max": local_digits(LateNotice.MAX_MINUTES)}
+        )
+    with transaction.atomic():
+        _lock_queue_of(chamber, by)
+        notice, _created = LateNotice.objects.update_or_create(
+            chamber=chamber,
+            date=day,
+            defaults={
+                "minutes": minutes,
+                "reason": (reason or "").strip()[:200] if minutes else "",
+                "updated_by": by,
+                "updated_at": now,
+            },
+        )
+        audit.record(
+            audit.Action.LATE_NOTICE,
+            user=by,
+            target=chamber,
+            detail={"minutes": minutes, "day": day.isoformat()},
+        )
+        live.queue_changed(chamber_id=chamber.pk, day=day)
+    return notice

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scheduling.views import appointments, booking, directory, portal, registration
+from scheduling.views import appointments, booking, directory, portal, queue, registration
 
 app_name = "scheduling"
 urlpatterns = [
@@ -21,7 +21,30 @@ urlpatterns = [
     ),
     path("appointments/<int:appointment_id>/ics/", appointments.appointment_ics, name="ics"),
     path("appointments/<int:appointment_id>/status/", appointments.change_status, name="status"),
+    path(
+        "appointments/<int:appointment_id>/queue/",
+        queue.appointment_queue,
+        name="appointment_queue",
+    ),
     path("portal/", portal.portal, name="portal"),
+    # The day's queue (issue #17): the doctor's page, its live part and its actions.
+    path("portal/queue/", queue.queue, name="queue"),
+    path("portal/queue/<int:chamber_id>/list/", queue.queue_list, name="queue_list"),
+    path("portal/queue/<int:chamber_id>/call-next/", queue.queue_call_next, name="queue_call_next"),
+    path("portal/queue/<int:chamber_id>/walk-in/", queue.queue_walk_in, name="queue_walk_in"),
+    path("portal/queue/<int:chamber_id>/late/", queue.queue_late, name="queue_late"),
+    path(
+        "portal/queue/appointments/<int:appointment_id>/",
+        queue.queue_step,
+        name="queue_step",
+    ),
+    # The waiting-room screen, public: serials only.
+    path("queue/<int:chamber_id>/screen/", queue.queue_screen, name="queue_screen"),
+    path(
+        "queue/<int:chamber_id>/screen/live/",
+        queue.queue_screen_live,
+        name="queue_screen_live",
+    ),
     path("portal/agenda/", portal.agenda, name="agenda"),
     path(
         "portal/appointments/<int:appointment_id>/",

@@ -53,9 +53,12 @@ from scheduling.forms import (
     CancelForm,
     DeclineForm,
     DoctorRegistrationForm,
+    LateNoticeForm,
+    QueueStepForm,
     ScheduleForm,
     TimeOffForm,
     VisitNotesForm,
+    WalkInForm,
 )
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -272,6 +275,10 @@ def valid_values(world):
         "max_fee": "1000",
         "date": (today + timedelta(days=3)).isoformat(),
         "view": "week",
+        # the day's queue
+        "chamber": str(world.doctor.chambers.get().pk),
+        "step": "arrived",
+        "minutes": "20",
         # reports
         "range": "this_month",
         "format": "csv",
@@ -378,6 +385,10 @@ APPOINTMENT_ADMIN_FORM = (
 )
 
 
+def _chamber(world):
+    return world.doctor.chambers.get().pk
+
+
 def _reset_confirm(world):
     return f"/accounts/password/reset/{world.reset_uid}/{world.reset_token}/"
 
@@ -479,7 +490,30 @@ ENDPOINTS = [
         lambda w: f"/appointments/{w.pending.pk}/status/",
         post=("to", *form_fields(DeclineForm, prefix="decline")),
     ),
+    Endpoint("scheduling:appointment_queue", lambda w: f"/appointments/{w.today.pk}/queue/"),
     Endpoint("scheduling:portal", lambda w: "/portal/"),
+    Endpoint("scheduling:queue", lambda w: "/portal/queue/", get=("chamber",)),
+    Endpoint("scheduling:queue_list", lambda w: f"/portal/queue/{_chamber(w)}/list/"),
+    Endpoint(
+        "scheduling:queue_call_next", lambda w: f"/portal/queue/{_chamber(w)}/call-next/", post=()
+    ),
+    Endpoint(
+        "scheduling:queue_walk_in",
+        lambda w: f"/portal/queue/{_chamber(w)}/walk-in/",
+        post=form_fields(WalkInForm),
+    ),
+    Endpoint(
+        "scheduling:queue_late",
+        lambda w: f"/portal/queue/{_chamber(w)}/late/",
+        post=form_fields(LateNoticeForm),
+    ),
+    Endpoint(
+        "scheduling:queue_step",
+        lambda w: f"/portal/queue/appointments/{w.today.pk}/",
+        post=form_fields(QueueStepForm),
+    ),
+    Endpoint("scheduling:queue_screen", lambda w: f"/queue/{_chamber(w)}/screen/"),
+    Endpoint("scheduling:queue_screen_live", lambda w: f"/queue/{_chamber(w)}/screen/live/"),
     Endpoint("scheduling:agenda", lambda w: "/portal/agenda/", get=("date", "view")),
     Endpoint("scheduling:portal_appointment", lambda w: f"/portal/appointments/{w.completed.pk}/"),
     Endpoint(

@@ -9,7 +9,7 @@ of our own that has no development static handler in front. HTML is counted as D
 sends it (uncompressed: a proxy that gzips only makes it lighter)."""
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -18,8 +18,9 @@ from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from appion import clinic_calendar
 from locations.tests.factories import ThanaFactory
-from scheduling import selectors
+from scheduling import selectors, services
 from scheduling.models import VisitNotes
 from scheduling.tests.factories import AppointmentFactory, TimeOffFactory, open_every_day
 
@@ -91,6 +92,22 @@ def site():
     )
     day = timezone.localdate() + timedelta(days=3)
     slot = selectors.free_slots(doctor, day, day)[day][0]
+    # Today's queue (issue #17): the patient arrived early in the morning, before any
+    # other booking of the day, with a walk-in after them and the doctor running late.
+    today = AppointmentFactory(
+        doctor=doctor,
+        patient=patient,
+        start=clinic_calendar.at(timezone.localdate(), time(0, 5)),
+        serial=1,
+        status="confirmed",
+    )
+    services.mark_arrived(appointment=today, by=doctor.user)
+    services.add_walk_in(
+        chamber=doctor.chambers.get(), by=doctor.user, name="Abdul Karim", mobile="01712345678"
+    )
+    services.set_late_notice(
+        chamber=doctor.chambers.get(), by=doctor.user, minutes=20, reason="Ward round"
+    )
 
     def cookie(user):
         client = Client()
@@ -123,6 +140,9 @@ def site():
         ("schedule", "/portal/schedule/", as_doctor),
         ("time off", "/portal/time-off/", as_doctor),
         ("reports", "/reports/", as_staff),
+        ("appointment today (queue)", f"/appointments/{today.pk}/", as_patient),
+        ("queue", "/portal/queue/", as_doctor),
+        ("queue screen", f"/queue/{doctor.chambers.get().pk}/screen/", anyone),
     ]
 
 

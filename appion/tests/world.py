@@ -17,7 +17,7 @@ from accounts.tests.factories import (
 )
 from locations.tests.factories import DistrictFactory, ThanaFactory
 from scheduling import selectors
-from scheduling.models import Appointment, AppointmentEvent
+from scheduling.models import Appointment, AppointmentEvent, LateNotice
 from scheduling.tests.factories import (
     AppointmentFactory,
     ScheduleSettingsFactory,
@@ -48,6 +48,8 @@ class World:
     pending: object
     completed: object
     other_appointment: object
+    # Today's, for the queue's pages (issue #17): the patient's, arrived at the chamber.
+    today: object
     time_off: object
     free_start: str
     reset_uid: str
@@ -103,6 +105,10 @@ def build_world():
     other = _book(
         doctor, other_patient, _at(today + timedelta(days=4), 9), Appointment.Status.CONFIRMED
     )
+    today_visit = _book(doctor, patient, _at(today, 9), Appointment.Status.CONFIRMED)
+    Appointment.objects.filter(pk=today_visit.pk).update(arrived_at=timezone.now())
+    # A late notice whose reason carries markup, for the queue's pages and the screen.
+    LateNotice.objects.create(chamber=doctor.chambers.get(), date=today, minutes=15, reason=XSS[2])
     time_off = TimeOffFactory(
         doctor=doctor,
         start_date=today + timedelta(days=20),
@@ -124,6 +130,7 @@ def build_world():
         pending=pending,
         completed=completed,
         other_appointment=other,
+        today=today_visit,
         time_off=time_off,
         free_start=free_start.isoformat(),
         reset_uid=urlsafe_base64_encode(force_bytes(patient.pk)),

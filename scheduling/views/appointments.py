@@ -27,6 +27,7 @@ from scheduling.forms import (
 )
 from scheduling.models import Appointment, VisitNotes
 from scheduling.views.common import PAGE_SIZE, slots_context, visible_appointment
+from scheduling.views.queue import appointment_queue_context
 
 
 @login_required
@@ -62,7 +63,11 @@ def appointment_detail(request, appointment_id):
     if is_doctor and services.notes_editable(appointment, now=now):
         notes_form = VisitNotesForm(instance=notes, prefix="notes")
     earlier = later = None
-    if is_doctor or user.is_staff:
+    # On the day, the patient follows the chamber's queue here (issue #17).
+    live = None
+    if user.pk == appointment.patient_id and appointment.date == timezone.localdate(now):
+        live = appointment_queue_context(appointment, now=now)
+    if (is_doctor or user.is_staff) and not appointment.is_walk_in:
         earlier, later = selectors.visits_around(appointment)
     return render(
         request,
@@ -79,6 +84,7 @@ def appointment_detail(request, appointment_id):
             "later": later,
             "decline_form": DeclineForm(prefix="decline"),
             "links": booking_links(appointment) if user.pk == appointment.patient_id else None,
+            "live": live,
         },
     )
 

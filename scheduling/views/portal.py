@@ -25,6 +25,13 @@ def portal(request):
     doctor = request.user.doctor_profile
     today = clinic_calendar.today()
     now = timezone.now()
+    if request.htmx:
+        # Today's table alone: the portal's live region refreshes itself.
+        return render(
+            request,
+            "scheduling/partials/agenda_table.html",
+            {"appointments": selectors.agenda(doctor, [today])[0][1]},
+        )
     return render(
         request,
         "scheduling/portal.html",
@@ -44,9 +51,11 @@ def agenda(request):
     if not form.is_valid():
         messages.error(request, form.errors["date"][0])
     step = timedelta(days=7 if form.week else 1)
+    # The days' tables alone for htmx: the page's live region refreshes itself.
+    template = "scheduling/partials/agenda_days.html" if request.htmx else "scheduling/agenda.html"
     return render(
         request,
-        "scheduling/agenda.html",
+        template,
         {
             "day": form.day,
             "week": form.week,

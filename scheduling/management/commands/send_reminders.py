@@ -16,9 +16,11 @@ REMIND_AHEAD = timedelta(hours=24)
 
 def due_reminders(now):
     """Confirmed appointments that start within the next 24 hours and whose patient has
-    not been reminded yet, with what the email needs."""
+    not been reminded yet, with what the email needs. Walk-ins have no account to
+    email: they are at the chamber already."""
     return (
         Appointment.objects.filter(
+            patient__isnull=False,
             status=Appointment.Status.CONFIRMED,
             start__gt=now,
             start__lte=now + REMIND_AHEAD,
