@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from scheduling.views import appointments, booking, directory, portal, registration
+from scheduling.views import appointments, booking, directory, feeds, portal, registration
 
 app_name = "scheduling"
 urlpatterns = [
@@ -21,6 +21,12 @@ urlpatterns = [
     ),
     path("appointments/<int:appointment_id>/ics/", appointments.appointment_ics, name="ics"),
     path("appointments/<int:appointment_id>/status/", appointments.change_status, name="status"),
+    # A secret of the URL-safe base64 alphabet; anything else is no feed (404).
+    re_path(
+        r"^calendar/(?P<secret>[A-Za-z0-9_-]{1,100})\.ics$",
+        feeds.calendar_feed,
+        name="calendar_feed",
+    ),
     path("portal/", portal.portal, name="portal"),
     path("portal/agenda/", portal.agenda, name="agenda"),
     path(
