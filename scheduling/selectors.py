@@ -491,7 +491,9 @@ def _area_filter(*, thana=None, district=None, division=None, prefix):
     return None
 
 
-def _in_area(chamber, *, thana=None, district=None, division=None) -> bool:
+def _in_area(chamber, *, thana=None, district=None, division=None, online=None) -> bool:
+    if online:
+        return chamber.is_online
     place = chamber.thana
     if thana:
         return place is not None and place.pk == thana.pk
@@ -502,10 +504,13 @@ def _in_area(chamber, *, thana=None, district=None, division=None) -> bool:
     return True
 
 
-def card_chambers(doctors, *, thana=None, district=None, division=None, **_filters) -> dict:
+def card_chambers(
+    doctors, *, thana=None, district=None, division=None, online=None, **_filters
+) -> dict:
     """The chamber each directory card shows, {doctor id: Chamber}: the doctor's first
-    chamber in the searched area, else their first chamber. One query, however many
-    doctors."""
+    chamber in the searched area (their first online chamber when online consultations
+    were searched for), else their first chamber. One query, however many doctors."""
+    area = {"thana": thana, "district": district, "division": division, "online": online}
     chambers = Chamber.objects.filter(doctor__in=[doctor.pk for doctor in doctors])
     chambers = chambers.select_related("thana__district__division").order_by(
         "doctor_id", "position", "pk"
@@ -513,10 +518,7 @@ def card_chambers(doctors, *, thana=None, district=None, division=None, **_filte
     shown = {}
     for chamber in chambers:
         if chamber.doctor_id not in shown or (
-            not _in_area(
-                shown[chamber.doctor_id], thana=thana, district=district, division=division
-            )
-            and _in_area(chamber, thana=thana, district=district, division=division)
+            not _in_area(shown[chamber.doctor_id], **area) and _in_area(chamber, **area)
         ):
             shown[chamber.doctor_id] = chamber
     return shown

@@ -58,9 +58,7 @@ def uid(appointment):
     return f"appointment-{appointment.pk}@appion"
 
 
-def test_a_patients_feed_holds_their_upcoming_and_recent_appointments(
-    client, doctor, patient
-):
+def test_a_patients_feed_holds_their_upcoming_and_recent_appointments(client, doctor, patient):
     upcoming = AppointmentFactory(
         doctor=doctor, patient=patient, start=at(2), serial=3, status="confirmed"
     )

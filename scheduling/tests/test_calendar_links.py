@@ -36,7 +36,9 @@ def appointment():
 
 
 def hrefs(html, prefix):
-    return [unescape(h) for h in re.findall(r'href="([^"]+)"', html) if unescape(h).startswith(prefix)]
+    return [
+        unescape(h) for h in re.findall(r'href="([^"]+)"', html) if unescape(h).startswith(prefix)
+    ]
 
 
 def query(url):

@@ -3,6 +3,7 @@ appointments gets, which only the patient and the doctor see and only near the t
 and which appears nowhere else; the directory's "online consultation" filter; the
 emails that say how to join."""
 
+import io
 import json
 import logging
 import re
@@ -14,8 +15,8 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, connection
-from django.test.utils import CaptureQueriesContext
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -302,9 +303,8 @@ def test_the_feed_and_the_ics_say_how_to_join_with_the_page_link(client, consult
     [event] = Calendar.from_ical(response.content).walk("VEVENT")
     page = f"http://testserver/appointments/{consultation.pk}/"
     assert str(event["LOCATION"]) == "Online consultation (video)"
-    assert (
-        f"Online consultation — join from your Appion appointment page: {page}"
-        in str(event["DESCRIPTION"])
+    assert f"Online consultation — join from your Appion appointment page: {page}" in str(
+        event["DESCRIPTION"]
     )
     assert str(event["URL"]) == page
 
@@ -373,7 +373,7 @@ def test_the_reminder_says_how_to_join(consultation, settings):
     settings.APPION_SITE_URL = "https://appion.example.com"
 
     with time_machine.travel(consultation.start - timedelta(hours=3), tick=False):
-        call_command("send_reminders", stdout=open("/dev/null", "w"))
+        call_command("send_reminders", stdout=io.StringIO())
 
     [reminder] = mail.outbox
     page = f"https://appion.example.com/appointments/{consultation.pk}/"
@@ -574,3 +574,22 @@ def test_the_database_refuses_an_online_chamber_with_an_address():
 
     with pytest.raises(IntegrityError):
         Chamber.objects.create(doctor=doctor, name="Video", is_online=True, address="Road 1")
+
+
+def test_a_search_for_online_consultations_shows_the_online_chamber(client, doctor):
+    everyone = client.get("/doctors/").content.decode()
+    online = client.get("/doctors/?online=1").content.decode()
+
+    in_person = first_chamber(doctor).name
+    assert in_person in everyone and "Video consultations" not in everyone
+    assert "Video consultations · Online consultation (video)" in online
+    assert in_person not in online
+
+
+def test_the_booking_page_says_the_slot_is_an_online_consultation(client, doctor, day):
+    client.force_login(PatientFactory())
+    start = datetime.combine(day, time(15), tzinfo=DHAKA)
+
+    html = client.get(f"/appointments/book/{doctor.pk}/", {"start": start.isoformat()})
+
+    assert "Video consultations · Online consultation (video)" in html.content.decode()
