@@ -259,6 +259,8 @@ class AuditEntry(models.Model):
         DATA_DOWNLOAD = "data_download", _("Personal data downloaded")
         QUEUE_STEP = "queue_step", _("Queue step (arrived, called, recalled)")
         LATE_NOTICE = "late_notice", _("Running-late notice")
+        CALENDAR_FEED_NEW = "calendar_feed_new", _("Calendar address made")
+        CALENDAR_FEED_FETCH = "calendar_feed_fetch", _("Calendar feed fetched")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     user = models.ForeignKey(
@@ -289,3 +291,38 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.email or '—'}"
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar subscription: whoever knows the address
+    /calendar/<secret>.ics reads the user's appointments (scheduling.views.feeds). The
+    secret is shown on the profile page, so it is kept as it is, and found without
+    comparing it in the database: its first SELECTOR_LENGTH characters (`selector`,
+    indexed) find the row, and the whole secret is then compared in constant time
+    (accounts.selectors.calendar_feed_for). A new address replaces the row's secret, and
+    the old address stops working at once."""
+
+    # Of secrets.token_urlsafe(32): 43 characters; the 31 after the selector hold 186
+    # random bits, the whole 256.
+    SELECTOR_LENGTH = 12
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("user")
+    )
+    selector = models.CharField(_("selector"), max_length=SELECTOR_LENGTH, unique=True)
+    secret = models.CharField(_("secret"), max_length=64)
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    # Every fetch counts here; the audit log records who fetched it from where, once
+    # for each new address and then at most hourly (accounts.services.record_feed_fetch),
+    # since a calendar app may poll every few minutes.
+    fetch_count = models.PositiveIntegerField(_("fetches"), default=0)
+    last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+    last_fetched_from = models.GenericIPAddressField(_("last fetched from"), null=True, blank=True)
+    logged_at = models.DateTimeField(_("last recorded in the audit log"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.user)

@@ -2,12 +2,15 @@
 transaction; a replaced photo file is removed, and emails are sent, only after the
 transaction commits."""
 
+import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from accounts import audit, verification
 from accounts.emails import account_email
 from accounts.emails import send as send_email
-from accounts.models import DoctorProfile, PatientProfile, User
+from accounts.models import CalendarFeed, DoctorProfile, PatientProfile, User
 
 USER_FIELDS = ("full_name", "mobile", "division", "district", "thana")
 PATIENT_FIELDS = ("date_of_birth", "gender", "blood_group")
@@ -292,3 +295,77 @@ def set_active(*, user, active, by):
         detail={"name": str(user)[:100], "change": [{"changed": {"fields": ["is_active"]}}]},
     )
     return user
+
+
+# Calendar feeds: a private address per user (accounts.models.CalendarFeed).
+
+# A fetch from the address of the last one is recorded in the audit log at most this
+# often; a fetch from another address always is.
+FEED_FETCH_LOGGED_EVERY = timedelta(hours=1)
+
+
+def new_calendar_feed(*, user) -> CalendarFeed:
+    """Give `user` (an active patient or doctor) a new private calendar address: a fresh
+    secret (secrets.token_urlsafe, 256 bits) in place of the old one, whose address
+    stops working at once. Recorded in the audit log (never the secret). Raises
+    AccountError for anyone else."""
+    if not user.is_active or user.role not in (User.Role.PATIENT, User.Role.DOCTOR):
+        raise AccountError(_("Only patients and doctors have a calendar feed."))
+    with transaction.atomic():
+        # The user's row, locked: two requests for a new address make one after the other.
+        User.objects.select_for_update().filter(pk=user.pk).exists()
+        renewed = CalendarFeed.objects.filter(user=user).exists()
+        for _attempt in range(3):
+            secret = secrets.token_urlsafe(32)
+            try:
+                with transaction.atomic():
+                    feed, _created = CalendarFeed.objects.update_or_create(
+                        user=user,
+                        defaults={
+                            "selector": secret[: CalendarFeed.SELECTOR_LENGTH],
+                            "secret": secret,
+                            "created_at": timezone.now(),
+                            "fetch_count": 0,
+                            "last_fetched_at": None,
+                            "last_fetched_from": None,
+                            "logged_at": None,
+                        },
+                    )
+                break
+            except IntegrityError:  # another feed's selector: 2**-72, but never a 500
+                continue
+        else:
+            raise AccountError(_("Please try again."))
+        audit.record(
+            audit.Action.CALENDAR_FEED_NEW, user=user, target=feed, detail={"renewed": renewed}
+        )
+    return feed
+
+
+def record_feed_fetch(*, feed, address, events: int, now=None) -> None:
+    """Count a fetch of `feed` from `address` (None when unknown) that returned `events`
+    events, and record it in the audit log when it comes from another address than the
+    last fetch, or the last entry is FEED_FETCH_LOGGED_EVERY old: calendar apps poll a
+    feed every few minutes, and the log should show who reads it, not every poll. Two
+    queries at most."""
+    now = now or timezone.now()
+    log = (
+        feed.logged_at is None
+        or feed.last_fetched_from != address
+        or feed.logged_at <= now - FEED_FETCH_LOGGED_EVERY
+    )
+    changes = {
+        "fetch_count": F("fetch_count") + 1,
+        "last_fetched_at": now,
+        "last_fetched_from": address,
+    }
+    if log:
+        changes["logged_at"] = now
+    CalendarFeed.objects.filter(pk=feed.pk).update(**changes)
+    if log:
+        audit.record(
+            audit.Action.CALENDAR_FEED_FETCH,
+            user=feed.user,
+            target=feed,
+            detail={"events": events},
+        )

@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -15,7 +16,7 @@ from accounts.forms import (
     PatientRegistrationForm,
 )
 from accounts.mobile import normalize_mobile
-from accounts.models import PatientProfile, User
+from accounts.models import CalendarFeed, PatientProfile, User
 from accounts.registration import registration_page
 from appion.ratelimits import limit_password_checks, limit_posts
 
@@ -132,7 +133,50 @@ def profile(request):
                     ),
                 )
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "calendar_feed": calendar_feed_addresses(request, user)},
+    )
+
+
+def calendar_feed_addresses(request, user) -> dict | None:
+    """The user's calendar feed with its two addresses (https, and webcal for calendar
+    apps to subscribe to), or None when they have none yet."""
+    feed = CalendarFeed.objects.filter(user=user).first()
+    if feed is None:
+        return None
+    url = request.build_absolute_uri(reverse("scheduling:calendar_feed", args=[feed.secret]))
+    return {"feed": feed, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_posts(group="profile-account", key="user", rate_setting="APPION_RATE_PROFILE_ACCOUNT")
+def calendar_feed(request):
+    """Make the user's private calendar address (POST), or a new one in place of the old
+    (GET asks first: the old address stops working). Patients and doctors only."""
+    user = request.user
+    if user.role not in (User.Role.PATIENT, User.Role.DOCTOR):
+        raise PermissionDenied
+    has_feed = CalendarFeed.objects.filter(user=user).exists()
+    if request.method == "POST":
+        try:
+            services.new_calendar_feed(user=user)
+        except services.AccountError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your new calendar address is below. The old one no longer works: "
+                    "subscribe again with the new one in your calendar apps."
+                )
+                if has_feed
+                else _("Your calendar address is ready. Add it to your calendar app."),
+            )
+        return redirect(reverse("accounts:profile") + "#calendar")
+    return render(request, "accounts/calendar_feed_confirm.html", {"has_feed": has_feed})
 
 
 @sensitive_post_parameters()

@@ -5,6 +5,8 @@ import contextlib
 
 from gunicorn.glogging import Logger
 
+from appion.log_redaction import redact_paths
+
 
 def escape_for_log(value: str) -> str:
     r"""Return `value` with every character that is not printable (line breaks, carriage
@@ -40,11 +42,12 @@ def _escape_char(char: str) -> str:
 class AccessLogger(Logger):
     r"""Gunicorn's logger whose access-log values are escaped (`escape_for_log`): a `%0a`
     in a path cannot start a forged line, nor a `%1b` reach the operator's terminal.
-    (Gunicorn itself then writes `"` as `\"`.)"""
+    (Gunicorn itself then writes `"` as `\"`.) A calendar feed's secret is left out of
+    the path (appion.log_redaction)."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         return {
-            key: escape_for_log(value) if isinstance(value, str) else value
+            key: escape_for_log(redact_paths(value)) if isinstance(value, str) else value
             for key, value in atoms.items()
         }

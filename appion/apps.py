@@ -8,7 +8,12 @@ class AppionConfig(AppConfig):
     verbose_name = "Appion"
 
     def ready(self):
-        from appion import checks  # noqa: F401 - registers the system checks
+        from appion import (
+            checks,  # noqa: F401 - registers the system checks
+            log_redaction,
+        )
+
+        log_redaction.install()
 
 
 class AppionAdminConfig(admin_apps.AdminConfig):

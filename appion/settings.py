@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -275,6 +276,30 @@ def _business_hours(value):
 
 
 APPION_BUSINESS_HOURS = _business_hours(env.str("APPION_BUSINESS_HOURS", default="08:00-18:00"))
+
+
+def _base_url(name, value):
+    """An http(s) address with a host and nothing after the path (no query or
+    fragment), without its trailing slash; anything else stops start-up, naming the
+    variable."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"{name} = {value!r} is not a base address: write http(s)://host[/path], "
+            "e.g. https://meet.jit.si."
+        )
+    return value.strip().rstrip("/")
+
+
+# The site's own address, for the links in emails (which are written with no request
+# to take the host from): e.g. https://appion.example.com.
+APPION_SITE_URL = _base_url(
+    "APPION_SITE_URL", env.str("APPION_SITE_URL", default="http://127.0.0.1:8000")
+)
+# The Jitsi Meet server of online consultations: a room is <this>/Appion-<secret>.
+APPION_VIDEO_BASE_URL = _base_url(
+    "APPION_VIDEO_BASE_URL", env.str("APPION_VIDEO_BASE_URL", default="https://meet.jit.si")
+)
 # How long a doctor's slot list (the htmx fragment) is cached; any change to the doctor's
 # bookings or hours replaces it at once in a shared cache. 0 turns the cache off (tests
 # turn it on where they test it).
@@ -305,6 +330,10 @@ APPION_RATE_MOBILE_CHANGE_ACCOUNT = env.str("APPION_RATE_MOBILE_CHANGE_ACCOUNT",
 # Failed logins from one address, whatever the accounts (password spraying); past it every
 # login from the address is refused until the window ends.
 APPION_RATE_LOGIN_FAILURES = env.str("APPION_RATE_LOGIN_FAILURES", default="30/h")
+# Fetches of calendar feeds (/calendar/<secret>.ics) per client address, whatever the
+# feed. Generous: calendar services (Google, Outlook) fetch many users' feeds from few
+# addresses.
+APPION_RATE_CALENDAR_FEED = env.str("APPION_RATE_CALENDAR_FEED", default="600/h")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The client's address is REMOTE_ADDR unless a reverse proxy is trusted to pass it in a
 # header it sets itself: then name that header's META key, e.g. HTTP_X_REAL_IP. Never name

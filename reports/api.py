@@ -186,9 +186,9 @@ def dashboard(request):
         return {
             "role": "doctor",
             "today": today,
-            "agenda": [appointment_data(shown[a.pk]) for a in agenda],
+            "agenda": [appointment_data(shown[a.pk], user) for a in agenda],
             "pending_total": pending.count(),
-            "pending": [appointment_data(shown[pk]) for pk in pending_ids],
+            "pending": [appointment_data(shown[pk], user) for pk in pending_ids],
             "counts": scheduling_selectors.portal_counts(doctor, today=today, now=now),
         }
     if user.role != User.Role.PATIENT:
@@ -200,5 +200,5 @@ def dashboard(request):
         "role": "patient",
         "upcoming_total": upcoming.count(),
         "history_total": mine.exclude(still_on).count(),
-        "upcoming": [appointment_data(a) for a in upcoming[:DASHBOARD_LIMIT]],
+        "upcoming": [appointment_data(a, user) for a in upcoming[:DASHBOARD_LIMIT]],
     }

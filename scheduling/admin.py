@@ -32,7 +32,7 @@ class ChamberInline(admin.StackedInline):
     model = Chamber
     extra = 0
     formfield_overrides = HTTPS_LINKS
-    fields = ["name", "address", "thana", "phone", "map_url", "fee", "position"]
+    fields = ["name", "is_online", "address", "thana", "phone", "map_url", "fee", "position"]
     autocomplete_fields = ["thana"]
     show_change_link = True
 
@@ -71,7 +71,8 @@ class DoctorWithScheduleAdmin(DoctorProfileAdmin):
 class ChamberAdmin(admin.ModelAdmin):
     """A chamber with its weekly sessions; each session's doctor is the chamber's."""
 
-    list_display = ["name", "doctor", "thana", "phone", "fee"]
+    list_display = ["name", "doctor", "is_online", "thana", "phone", "fee"]
+    list_filter = ["is_online"]
     list_select_related = ["doctor__user", "thana"]
     formfield_overrides = HTTPS_LINKS
     search_fields = ["name", "address", "doctor__user__full_name"]

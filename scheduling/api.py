@@ -28,7 +28,7 @@ from appion.ratelimits import limit_posts
 from locations.models import Thana
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
-from scheduling.calendar import ics_filename
+from scheduling.calendar import audience_for, ics_filename
 from scheduling.forms import (
     BookingForm,
     CancelForm,
@@ -60,6 +60,9 @@ class DoctorOut(Schema):
     qualifications: str
     experience_years: int
     consultation_fee: Decimal
+    online_consultation: bool = Field(
+        False, description="Whether the doctor holds online (video) consultations."
+    )
     next_free_slot: SlotOut | None = None
 
 
@@ -81,6 +84,7 @@ class DirectoryQuery(Schema):
     district: str | None = None
     thana: str | None = None
     max_fee: str | None = None
+    online: str | None = Field(None, description="1: only doctors with online consultations.")
     date: str | None = None
     sort: str | None = None
     page: int = 1
@@ -111,13 +115,14 @@ def _doctor(doctor, next_slot=None):
         "experience_years": doctor.experience_years,
         "consultation_fee": doctor.consultation_fee,
         "bio": doctor.bio,
+        "online_consultation": bool(getattr(doctor, "offers_online", False)),
         "next_free_slot": _slot(next_slot),
     }
 
 
 def _listed_doctor(doctor_id):
     doctor = (
-        selectors.listed_doctors()
+        selectors.with_online(selectors.listed_doctors())
         .select_related("user", "specialization", "schedule_settings")
         .filter(pk=doctor_id)
         .first()
@@ -205,6 +210,14 @@ class AppointmentOut(Schema):
     patient_name: str
     symptoms: str
     notes: str
+    online: bool = Field(description="Whether this is an online (video) consultation.")
+    video_url: str | None = Field(
+        None,
+        description=(
+            "The video room of an online consultation: only for its patient and its "
+            "doctor, from 15 minutes before the start to the end of its day; else null."
+        ),
+    )
 
 
 class AppointmentPageOut(Schema):
@@ -228,7 +241,9 @@ class RescheduleIn(Schema):
 REFUSALS = {200: AppointmentOut, 403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
 
 
-def appointment_data(appointment):
+def appointment_data(appointment, user=None):
+    """The API's appointment; its video room only as selectors.video_link gives it to
+    `user` (None: never)."""
     return {
         "id": appointment.pk,
         "status": appointment.status,
@@ -244,6 +259,8 @@ def appointment_data(appointment):
         "patient_name": appointment.patient_name,
         "symptoms": appointment.symptoms,
         "notes": appointment.notes,
+        "online": appointment.is_online,
+        "video_url": selectors.video_link(appointment, user) if user is not None else None,
     }
 
 
@@ -293,7 +310,7 @@ def book(request, payload: AppointmentIn):
         )
     except services.BookingError as error:
         return _refused(error)
-    return Status(201, appointment_data(_visible(request, appointment.pk)))
+    return Status(201, appointment_data(_visible(request, appointment.pk), request.auth))
 
 
 @appointments_router.get("/", response={200: AppointmentPageOut, 422: ErrorsOut})
@@ -311,7 +328,7 @@ def appointments(request, skip: int = 0, limit: int = PAGE_SIZE, status: str | N
         found = found.filter(status=status)
     return {
         "total": found.count(),
-        "items": [appointment_data(a) for a in found[skip : skip + limit]],
+        "items": [appointment_data(a, request.auth) for a in found[skip : skip + limit]],
     }
 
 
@@ -334,7 +351,7 @@ def _paging_errors(skip, limit, status):
 
 @appointments_router.get("/{appointment_id}", response={200: AppointmentOut, 404: DetailOut})
 def appointment(request, appointment_id: int):
-    return appointment_data(_visible(request, appointment_id))
+    return appointment_data(_visible(request, appointment_id), request.auth)
 
 
 @appointments_router.patch("/{appointment_id}/status", response=REFUSALS)
@@ -360,7 +377,7 @@ def change_status(request, appointment_id: int, payload: StatusIn):
         )
     except services.BookingError as error:
         return _refused(error)
-    return appointment_data(_visible(request, appointment.pk))
+    return appointment_data(_visible(request, appointment.pk), request.auth)
 
 
 @appointments_router.post("/{appointment_id}/cancel", response=REFUSALS)
@@ -376,7 +393,7 @@ def cancel(request, appointment_id: int, payload: CancelIn | None = None):
         )
     except services.BookingError as error:
         return _refused(error)
-    return appointment_data(_visible(request, appointment.pk))
+    return appointment_data(_visible(request, appointment.pk), request.auth)
 
 
 @appointments_router.post("/{appointment_id}/reschedule", response=REFUSALS)
@@ -392,14 +409,19 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
         new = services.reschedule_appointment(appointment=appointment, start=start, by=request.auth)
     except services.BookingError as error:
         return _refused(error)
-    return appointment_data(_visible(request, new.pk))
+    return appointment_data(_visible(request, new.pk), request.auth)
 
 
 @appointments_router.get("/{appointment_id}/ics", response={404: DetailOut})
 def appointment_ics(request, appointment_id: int):
     """The appointment as an iCalendar file, as the appointment page offers it."""
     appointment = _visible(request, appointment_id)
-    response = HttpResponse(make_ics(appointment), content_type="text/calendar; charset=utf-8")
+    ics = make_ics(
+        appointment,
+        audience=audience_for(appointment, request.auth),
+        page_url=request.build_absolute_uri(appointment.get_absolute_url()),
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
     return response
 
@@ -452,7 +474,7 @@ def admin_appointments(
     found = found.order_by("-start", "-pk")
     return {
         "total": found.count(),
-        "items": [appointment_data(a) for a in found[skip : skip + limit]],
+        "items": [appointment_data(a, request.auth) for a in found[skip : skip + limit]],
     }
 
 
@@ -549,6 +571,7 @@ def _hours_form(doctor, chamber, payload):
     chosen days), and the field errors of values the form never sees."""
     present = {
         "name": chamber.name,
+        "is_online": "on" if chamber.is_online else "",
         "address": chamber.address,
         "phone": chamber.phone or "",
         "map_url": chamber.map_url or "",

@@ -8,6 +8,7 @@ genuine Appion email."""
 
 import re
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -16,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import normalize_newlines
 
 from appion.l10n import local_date, local_digits
-from scheduling.calendar import appointment_ics, ics_filename
+from scheduling.calendar import appointment_ics, audience_for, ics_filename
 from scheduling.models import Appointment
 
 # Our own markup, never interpolated with anything.
@@ -65,8 +66,16 @@ def appointment_email(
     """The email to `recipient` about `appointment`. `subject` is a translatable text
     filled in by appointment_subject (with `when_format`) while the recipient's language
     is active; the HTML part is `html_template` (an autoescaping template), or else the
-    text as escaped paragraphs (text_as_html) in a plain HTML page."""
-    context = {"appointment": appointment, "recipient": recipient, **context}
+    text as escaped paragraphs (text_as_html) in a plain HTML page. The templates get
+    `appointment_url`, the appointment page's address (appointment_url): an online
+    consultation's emails say to join from there, never the video room itself."""
+    page_url = appointment_url(appointment)
+    context = {
+        "appointment": appointment,
+        "recipient": recipient,
+        "appointment_url": page_url,
+        **context,
+    }
     with translation.override(recipient.preferred_language or "en"):
         text = render_to_string(template, context)
         title = appointment_subject(subject, appointment, when_format=when_format)
@@ -77,5 +86,14 @@ def appointment_email(
         message = EmailMultiAlternatives(title, text, to=[recipient.email])
         message.attach_alternative(html, "text/html")
         if appointment.status == Appointment.Status.CONFIRMED:
-            message.attach(ics_filename(appointment), appointment_ics(appointment), "text/calendar")
+            ics = appointment_ics(
+                appointment, audience=audience_for(appointment, recipient), page_url=page_url
+            )
+            message.attach(ics_filename(appointment), ics, "text/calendar")
     return message
+
+
+def appointment_url(appointment) -> str:
+    """The appointment page's absolute address (settings.APPION_SITE_URL): emails are
+    written without a request to take the host from."""
+    return settings.APPION_SITE_URL + appointment.get_absolute_url()

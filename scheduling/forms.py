@@ -158,7 +158,21 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
     location_required = True
 
     name = forms.CharField(label=_("Chamber name"), max_length=150)
-    address = forms.CharField(label=_("Address"), max_length=300)
+    is_online = forms.BooleanField(
+        label=_("Online consultations (video)"),
+        required=False,
+        help_text=_(
+            "Patients booked here join a video call from their appointment page. An "
+            "online chamber needs no address, area or map link: any you fill in are "
+            "left out."
+        ),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        required=False,
+        help_text=_("Required unless the chamber is online."),
+    )
     phone = MobileField(
         label=_("Phone for serials"),
         required=False,
@@ -182,7 +196,12 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
         help_text=_("Leave empty to charge your usual consultation fee."),
     )
 
-    field_order = ["name", "address", "division", "district", "thana", "phone", "map_url", "fee"]
+    field_order = [
+        *("name", "is_online", "address", "division", "district", "thana"),
+        *("phone", "map_url", "fee"),
+    ]
+    # What an online chamber has no use for (left out of chamber_data).
+    PLACE_FIELDS = ("address", "division", "district", "thana", "map_url")
 
     def __init__(self, *args, doctor, chamber=None, **kwargs):
         self.doctor = doctor
@@ -198,6 +217,7 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
                 "initial",
                 {
                     "name": chamber.name,
+                    "is_online": chamber.is_online,
                     "address": chamber.address,
                     "phone": chamber.phone,
                     "map_url": chamber.map_url,
@@ -213,6 +233,34 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
             slot_minutes=selectors.settings_for(doctor).slot_minutes,
             **kwargs,
         )
+        if self.online:
+            # An online chamber has no place: its place fields are not required, what
+            # is typed in them is neither checked nor kept (see clean, chamber_data).
+            for name in self.PLACE_FIELDS:
+                self.fields[name].required = False
+
+    @property
+    def online(self) -> bool:
+        """Whether the chamber is (or is being made) an online one, as submitted."""
+        field = self.fields["is_online"]
+        if self.is_bound:
+            raw = field.widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("is_online")
+            )
+            return bool(field.to_python(raw))
+        return bool(self.initial.get("is_online"))
+
+    def clean_address(self):
+        address = " ".join((self.cleaned_data.get("address") or "").split())
+        if not address and not self.online:
+            raise ValidationError(
+                _(
+                    "Enter the chamber's address, or tick “Online consultations” for a "
+                    "video chamber."
+                ),
+                code="required",
+            )
+        return address
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -231,6 +279,9 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.online:
+            for name in self.PLACE_FIELDS:
+                self.errors.pop(name, None)
         week = cleaned.get("week") or {}
         for message in selectors.chamber_clashes(
             doctor=self.doctor, week=week, chamber=self.chamber
@@ -240,7 +291,11 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
 
     @property
     def chamber_data(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in services.CHAMBER_FIELDS}
+        data = {name: self.cleaned_data.get(name) for name in services.CHAMBER_FIELDS}
+        data["is_online"] = self.online
+        if self.online:
+            data.update(address="", thana=None, map_url="")
+        return data
 
 
 class ChamberHoursField(forms.CharField):
@@ -432,12 +487,29 @@ class AmountField(forms.Field):
         return amount
 
 
+class FlagField(forms.Field):
+    """A tick box from the address: "1", "on" or "true" is True; missing, "", "0",
+    "off" or "false" is None (not asked for); anything else is refused."""
+
+    YES = ("1", "on", "true")
+    NO = ("", "0", "off", "false")
+    default_error_messages = {"invalid": _("Tick the box or leave it empty.")}
+
+    def to_python(self, value):
+        value = (value or "").strip().lower()
+        if value in self.YES:
+            return True
+        if value in self.NO:
+            return None
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
 class DirectoryFilterForm(forms.Form):
     """The directory's query string. A value it cannot understand is left out rather
     than refused: the page shows the doctors the other filters find and names the
     ignored filters (`ignored`) by the labels of its search form."""
 
-    FILTERS = ("q", "specialization", "division", "district", "thana", "max_fee")
+    FILTERS = ("q", "specialization", "division", "district", "thana", "max_fee", "online")
 
     q = SearchField(required=False)
     specialization = IdChoiceField(
@@ -447,6 +519,7 @@ class DirectoryFilterForm(forms.Form):
     district = IdChoiceField(District.objects.all(), label=_("District"), required=False)
     thana = IdChoiceField(Thana.objects.all(), label=_("Thana / upazila"), required=False)
     max_fee = AmountField(label=_("Maximum fee (৳)"), required=False)
+    online = FlagField(label=_("Online consultation"), required=False)
     date = IsoDateField(label=_("Available on"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),

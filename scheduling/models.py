@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +105,18 @@ class Chamber(models.Model):
         verbose_name=_("doctor"),
     )
     name = models.CharField(_("chamber name"), max_length=150)
-    address = models.CharField(_("address"), max_length=300)
+    # An online chamber is a video consultation room: its patients join from their
+    # appointment page (Appointment.video_room), and it has no address, thana or map
+    # link (forms.ChamberForm and services.save_chamber leave them empty).
+    is_online = models.BooleanField(
+        _("online consultations (video)"),
+        default=False,
+        help_text=_(
+            "Patients join by video from their appointment page; an online chamber has "
+            "no address, area or map link."
+        ),
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
     thana = models.ForeignKey(
         "locations.Thana",
         on_delete=models.SET_NULL,
@@ -144,6 +156,14 @@ class Chamber(models.Model):
                 fields=["doctor", "name"],
                 name="scheduling_chamber_unique_name",
                 violation_error_message=_("You already have a chamber with this name."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_online=False)
+                | models.Q(address="", thana__isnull=True, map_url=""),
+                name="scheduling_chamber_online_without_address",
+                violation_error_message=_(
+                    "An online chamber has no address, area or map link: leave them empty."
+                ),
             ),
         ]
 
@@ -362,6 +382,11 @@ class Appointment(models.Model):
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     called_at = models.DateTimeField(_("called in at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("consultation ended at"), null=True, blank=True)
+    # The video room of an appointment at an online chamber, made when it is booked (""
+    # for one in person): a secret name, so the room's address is the key to the
+    # consultation. Only selectors.video_link hands it out, to the patient and the
+    # doctor near the time; no page, email, SMS, feed, report or log shows it otherwise.
+    video_room = models.CharField(_("video room"), max_length=64, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -419,6 +444,9 @@ class Appointment(models.Model):
             kwargs["update_fields"] = {*update_fields, "date"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("scheduling:appointment", args=[self.pk])
+
     @property
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
@@ -456,6 +484,11 @@ class Appointment(models.Model):
 
     def get_queue_state_display(self):
         return QueueState(self.queue_state).label
+
+    @property
+    def is_online(self):
+        """Whether this is a video consultation (booked at an online chamber)."""
+        return bool(self.video_room)
 
     @classmethod
     def path_to(cls, status) -> list[str]:

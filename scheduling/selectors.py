@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -366,13 +367,36 @@ def listed_doctors():
     return DoctorProfile.objects.listed()
 
 
+def _online_sessions():
+    """The weekly sessions at online chambers of the doctor of the outer query."""
+    return ChamberHours.objects.filter(doctor=OuterRef("pk"), chamber__is_online=True)
+
+
+def with_online(doctors):
+    """`doctors` with `offers_online`: whether the doctor holds online consultations (has
+    weekly sessions at an online chamber). A subquery, not a query per doctor."""
+    return doctors.annotate(offers_online=Exists(_online_sessions()))
+
+
 def search_doctors(
-    *, q="", specialization=None, division=None, district=None, thana=None, max_fee=None
+    *,
+    q="",
+    specialization=None,
+    division=None,
+    district=None,
+    thana=None,
+    max_fee=None,
+    online=None,
 ):
     """The directory's filters over listed doctors; q matches the doctor's name or the
     specialization, in English or Bengali. The area filters find a doctor with any
-    chamber in the area, once (an EXISTS, not a join)."""
-    doctors = listed_doctors().select_related("user", "specialization", "schedule_settings")
+    chamber in the area, once (an EXISTS, not a join); `online` those who hold online
+    consultations (with_online, which every doctor found carries)."""
+    doctors = with_online(
+        listed_doctors().select_related("user", "specialization", "schedule_settings")
+    )
+    if online:
+        doctors = doctors.filter(offers_online=True)
     if q:
         doctors = doctors.filter(
             Q(user__full_name__icontains=q)
@@ -473,7 +497,9 @@ def _area_filter(*, thana=None, district=None, division=None, prefix):
     return None
 
 
-def _in_area(chamber, *, thana=None, district=None, division=None) -> bool:
+def _in_area(chamber, *, thana=None, district=None, division=None, online=None) -> bool:
+    if online:
+        return chamber.is_online
     place = chamber.thana
     if thana:
         return place is not None and place.pk == thana.pk
@@ -484,10 +510,13 @@ def _in_area(chamber, *, thana=None, district=None, division=None) -> bool:
     return True
 
 
-def card_chambers(doctors, *, thana=None, district=None, division=None, **_filters) -> dict:
+def card_chambers(
+    doctors, *, thana=None, district=None, division=None, online=None, **_filters
+) -> dict:
     """The chamber each directory card shows, {doctor id: Chamber}: the doctor's first
-    chamber in the searched area, else their first chamber. One query, however many
-    doctors."""
+    chamber in the searched area (their first online chamber when online consultations
+    were searched for), else their first chamber. One query, however many doctors."""
+    area = {"thana": thana, "district": district, "division": division, "online": online}
     chambers = Chamber.objects.filter(doctor__in=[doctor.pk for doctor in doctors])
     chambers = chambers.select_related("thana__district__division").order_by(
         "doctor_id", "position", "pk"
@@ -495,10 +524,7 @@ def card_chambers(doctors, *, thana=None, district=None, division=None, **_filte
     shown = {}
     for chamber in chambers:
         if chamber.doctor_id not in shown or (
-            not _in_area(
-                shown[chamber.doctor_id], thana=thana, district=district, division=division
-            )
-            and _in_area(chamber, thana=thana, district=district, division=division)
+            not _in_area(shown[chamber.doctor_id], **area) and _in_area(chamber, **area)
         ):
             shown[chamber.doctor_id] = chamber
     return shown
@@ -597,6 +623,65 @@ def visible_appointments(user):
     if user.role == "doctor":
         return queryset.filter(doctor__user=user)
     return queryset.filter(patient=user)
+
+
+# A calendar feed holds the appointments of the last FEED_PAST and all those to come (at
+# most FEED_LIMIT); a cancelled one stays in it, as cancelled, for FEED_CANCELLED after
+# the cancellation, so that subscribed calendars take it out (or strike it through).
+FEED_PAST = timedelta(days=30)
+FEED_CANCELLED = timedelta(days=30)
+FEED_LIMIT = 1000
+
+
+def feed_appointments(user, *, now=None) -> list:
+    """The appointments of `user`'s calendar feed, in time order: a patient's own, a
+    doctor's patients'; none for anyone else. Each with what its event shows (the
+    doctor and chamber, or the patient), in one query whatever their number."""
+    now = now or timezone.now()
+    found = Appointment.objects.filter(start__gte=now - FEED_PAST).filter(
+        ~Q(status=Appointment.Status.CANCELLED) | Q(updated_at__gte=now - FEED_CANCELLED)
+    )
+    if user.role == User.Role.DOCTOR:
+        found = found.filter(doctor__user=user).select_related(
+            "doctor", "patient", "chamber__thana__district"
+        )
+    elif user.role == User.Role.PATIENT:
+        found = found.filter(patient=user).select_related(
+            "doctor__user", "chamber__thana__district"
+        )
+    else:
+        return []
+    return list(found.order_by("start", "pk")[:FEED_LIMIT])
+
+
+# The video room of an online consultation opens to its two parties this long before
+# the start, and closes at the end of the appointment's day in Dhaka.
+VIDEO_OPENS_BEFORE = timedelta(minutes=15)
+
+
+def video_window(appointment) -> tuple[datetime, datetime]:
+    """When the appointment's video room may be shown: from VIDEO_OPENS_BEFORE before
+    the start until the end of its day (Asia/Dhaka)."""
+    day = clinic_calendar.local_day(appointment.start)
+    return appointment.start - VIDEO_OPENS_BEFORE, clinic_calendar.window(day, day)[1]
+
+
+def video_link(appointment, user, *, now=None) -> str | None:
+    """The address of the appointment's video room (settings.APPION_VIDEO_BASE_URL and
+    its secret room name), or None. Only for an online consultation that is confirmed,
+    only to its patient and its doctor (not to staff, nor anyone else), and only within
+    video_window. The one place that hands the room out: pages, the API and nothing
+    else ask here; emails, SMS, calendar feeds, reports and logs never do."""
+    if not appointment.video_room or appointment.status != Appointment.Status.CONFIRMED:
+        return None
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.pk not in (appointment.patient_id, appointment.doctor.user_id):
+        return None
+    opens, closes = video_window(appointment)
+    if not opens <= (now or timezone.now()) < closes:
+        return None
+    return f"{settings.APPION_VIDEO_BASE_URL}/{appointment.video_room}"
 
 
 def still_to_come(now) -> Q:
@@ -749,6 +834,7 @@ def _profile_data(user):
             chambers=[
                 {
                     "name": chamber.name,
+                    "is_online": chamber.is_online,
                     "address": chamber.address,
                     "thana": _place(chamber.thana),
                     "phone": chamber.phone,
@@ -771,6 +857,7 @@ def _appointment_data(appointment, *, as_patient):
         "serial": appointment.serial,
         "status": appointment.status,
         "fee": appointment.fee,
+        "online": appointment.is_online,
         "booked_at": _local(appointment.created_at),
         "history": [
             {

@@ -1,6 +1,7 @@
 """Writes that carry the scheduling rules: booking, chamber hours, time off."""
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -89,7 +90,8 @@ def book_appointment(
     slot length or hours), then the one after the day's highest (selectors.next_serial);
     no two active appointments of a chamber share one on a day, also under concurrent
     bookings (they wait for each other). The fee is copied from the chamber when it has
-    its own, else from the doctor. The creation
+    its own, else from the doctor. At an online chamber the appointment gets its own
+    video room (new_video_room). The creation
     is recorded as the first event and in the audit log; the emails go out after the
     commit.
     Raises BookingError and writes nothing otherwise."""
@@ -136,7 +138,9 @@ def book_appointment(
                 if schedule.auto_confirm
                 else Appointment.Status.PENDING
             )
-            chamber_fee = Chamber.objects.filter(pk=slot.chamber_id).values_list("fee")[0][0]
+            chamber_fee, online = Chamber.objects.filter(pk=slot.chamber_id).values_list(
+                "fee", "is_online"
+            )[0]
             appointment = Appointment.objects.create(
                 doctor=doctor,
                 chamber_id=slot.chamber_id,
@@ -148,6 +152,7 @@ def book_appointment(
                 fee=doctor.consultation_fee if chamber_fee is None else chamber_fee,
                 symptoms=symptoms.strip(),
                 notes=notes.strip(),
+                video_room=new_video_room() if online else "",
             )
             AppointmentEvent.objects.create(
                 appointment=appointment, actor=patient, from_status="", to_status=status
@@ -161,6 +166,12 @@ def book_appointment(
         transaction.on_commit(lambda: send_booking_emails(appointment))
     refresh_after_commit(doctor)
     return appointment
+
+
+def new_video_room() -> str:
+    """A video room name no one can guess (128 random bits): the room's address is all
+    it takes to join a Jitsi Meet call."""
+    return f"Appion-{secrets.token_urlsafe(16)}"
 
 
 def send_appointment_email(appointment, recipient, template, subject=None, **context):
@@ -237,7 +248,7 @@ class ChamberError(Exception):
         self.field = field
 
 
-CHAMBER_FIELDS = ("name", "address", "thana", "phone", "map_url", "fee")
+CHAMBER_FIELDS = ("name", "is_online", "address", "thana", "phone", "map_url", "fee")
 
 
 def _replace_sessions(chamber, week):
@@ -263,12 +274,36 @@ def save_chamber(*, doctor, data: dict, week: dict, chamber=None) -> Chamber:
     closes that day). Each session's doctor is the chamber's. Guarantees that no session
     overlaps one of the doctor's sessions at another chamber (a doctor is in one place at
     a time), also when two saves race (the doctor's row is locked). Existing
-    appointments are kept as they are. Raises ChamberError, saving nothing, otherwise."""
+    appointments are kept as they are. An online chamber (`is_online`) keeps no address,
+    thana or map link; a chamber turns online or back only while it has no appointment
+    still to come (its patients booked the other kind of visit). Raises ChamberError,
+    saving nothing, otherwise."""
     if chamber is not None and chamber.doctor_id != doctor.pk:
         raise ChamberError(_("This is not your chamber."))
     # One chamber save of a doctor at a time: the overlap check reads the other
-    # chambers' sessions, which a concurrent save could be changing.
+    # chambers' sessions, which a concurrent save could be changing; a booking waits
+    # for it too (book_appointment locks the same row), so no appointment slips in
+    # while a chamber turns online.
     DoctorProfile.objects.select_for_update(no_key=True).filter(pk=doctor.pk).exists()
+    online = bool(data.get("is_online"))
+    if (
+        chamber is not None
+        and chamber.is_online != online
+        and Appointment.objects.active().filter(chamber=chamber, end__gt=timezone.now()).exists()
+    ):
+        message = (
+            _(
+                "%(chamber)s has appointments still to come that patients booked as visits "
+                "in person. Add a separate chamber for online consultations, or change this "
+                "one when those appointments are over."
+            )
+            if online
+            else _(
+                "%(chamber)s has online consultations still to come. Add a separate chamber "
+                "for visits in person, or change this one when those appointments are over."
+            )
+        )
+        raise ChamberError(message % {"chamber": chamber.name}, field="is_online")
     clashes = chamber_clashes(doctor=doctor, week=week, chamber=chamber)
     if clashes:
         raise ChamberError(clashes[0])
@@ -285,8 +320,11 @@ def save_chamber(*, doctor, data: dict, week: dict, chamber=None) -> Chamber:
     for field in CHAMBER_FIELDS:
         setattr(chamber, field, data.get(field))
     chamber.name = name
+    chamber.is_online = online
+    chamber.address = "" if online else (data.get("address") or "").strip()
+    chamber.thana = None if online else data.get("thana")
     chamber.phone = data.get("phone") or ""
-    chamber.map_url = data.get("map_url") or ""
+    chamber.map_url = "" if online else (data.get("map_url") or "")
     chamber.save()
     _replace_sessions(chamber, week)
     refresh_after_commit(doctor)

@@ -1,6 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from scheduling.views import appointments, booking, directory, portal, queue, registration
+from scheduling.views import (
+    appointments,
+    booking,
+    directory,
+    feeds,
+    portal,
+    queue,
+    registration,
+)
 
 app_name = "scheduling"
 urlpatterns = [
@@ -25,6 +33,12 @@ urlpatterns = [
         "appointments/<int:appointment_id>/queue/",
         queue.appointment_queue,
         name="appointment_queue",
+    ),
+    # A secret of the URL-safe base64 alphabet; anything else is no feed (404).
+    re_path(
+        r"^calendar/(?P<secret>[A-Za-z0-9_-]{1,100})\.ics$",
+        feeds.calendar_feed,
+        name="calendar_feed",
     ),
     path("portal/", portal.portal, name="portal"),
     # The day's queue (issue #17): the doctor's page, its live part and its actions.

@@ -1,12 +1,16 @@
 """Gunicorn's access log (gunicorn.conf.py) keeps one line per request: a path with
 encoded or raw control characters cannot forge a line or reach the operator's terminal."""
 
+import logging
 import socket
 from urllib.parse import quote
 
 import pytest
 
+from accounts.services import new_calendar_feed
+from accounts.tests.factories import PatientFactory
 from appion.access_log import escape_for_log
+from appion.log_redaction import RedactPathSecrets, redact_paths
 from appion.tests.servers import Visitor, gunicorn, manage, production_env
 
 FORGED = 'FORGED 127.0.0.1 [01/Jan/2026:00:00:00 +0600] "GET /admin/ HTTP/1.1" 200 0 1ms "-"'
@@ -77,3 +81,48 @@ def test_escape_for_log_leaves_one_printable_line():
     # Gunicorn hands over bytes as Latin-1: UTF-8 is read back, other bytes are escaped.
     assert escape_for_log("/\xe0\xa6\x95\xff\xc2\x85") == "/\u0995\\xff\\x85"
     assert escape_for_log("Mozilla/5.0 (X11; Linux x86_64)") == "Mozilla/5.0 (X11; Linux x86_64)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_calendar_feeds_secret_never_reaches_the_logs(tmp_path):
+    patient = PatientFactory()
+    replaced = new_calendar_feed(user=patient).secret
+    current = new_calendar_feed(user=patient).secret
+    env = production_env(STATIC_ROOT=tmp_path / "static")
+    assert manage("collectstatic", "--noinput", "-v", "0", env=env).returncode == 0
+    log_path = tmp_path / "gunicorn.log"
+
+    with gunicorn(env, log_path) as port:
+        assert Visitor(port).get(f"/calendar/{current}.ics").status == 200
+        assert Visitor(port).get(f"/calendar/{replaced}.ics").status == 404
+
+    log = log_path.read_text(encoding="utf-8")
+    assert current not in log and replaced not in log
+    assert current[:12] not in log and replaced[:12] not in log
+    assert log.count('"GET /calendar/[secret].ics HTTP/1.1" 200') == 1, log
+    assert log.count('"GET /calendar/[secret].ics HTTP/1.1" 404') == 1, log
+    assert "Not Found: /calendar/[secret].ics" in log
+
+
+def test_redact_paths_hides_only_the_feeds_secret():
+    assert (
+        redact_paths("GET /calendar/AbC-_12.ics HTTP/1.1") == "GET /calendar/[secret].ics HTTP/1.1"
+    )
+    assert redact_paths("/calendar/x.ics /calendar/y.ics") == (
+        "/calendar/[secret].ics /calendar/[secret].ics"
+    )
+    assert redact_paths("/doctors/12/") == "/doctors/12/"
+    assert redact_paths("/calendar/") == "/calendar/"
+
+
+def test_django_request_records_lose_the_secret_and_the_request(rf):
+    request = rf.get("/calendar/TopSecret123.ics")
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (request.path,), None
+    )
+    record.request = request
+
+    assert RedactPathSecrets().filter(record)
+
+    assert record.getMessage() == "Not Found: /calendar/[secret].ics"
+    assert record.request is None

@@ -1,5 +1,5 @@
-"""Passwords, symptoms and visit notes never reach the logs, the audit log, django-axes'
-records or error reports."""
+"""Passwords, symptoms, visit notes and the secrets of calendar feeds never reach the
+logs, the audit log, django-axes' records or error reports."""
 
 import logging
 import re
@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 from django.views.debug import SafeExceptionReporterFilter
 
-from accounts.models import AuditEntry, User
-from accounts.tests.factories import DoctorProfileFactory
+from accounts.models import AuditEntry, CalendarFeed, User
+from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from locations.tests.factories import ThanaFactory
 from scheduling.tests.factories import AppointmentFactory, open_every_day
 
@@ -175,3 +175,34 @@ def test_error_reports_hide_what_was_posted(client, url, data):
     for value in data.values():
         if value != "x@example.com":
             assert value not in repr(shown)
+
+
+def test_a_calendar_feeds_secret_never_reaches_logs_or_audit_entries(
+    client, everything_logged, settings
+):
+    settings.APPION_RATE_CALENDAR_FEED = "3/h"
+    patient = PatientFactory()
+    AppointmentFactory(patient=patient, start=timezone.now() + timedelta(days=1))
+    client.force_login(patient)
+    client.post("/accounts/profile/calendar/")
+    replaced = CalendarFeed.objects.get(user=patient).secret
+    client.post("/accounts/profile/calendar/")
+    current = CalendarFeed.objects.get(user=patient).secret
+    calendar_app = Client()
+
+    statuses = [
+        calendar_app.get(f"/calendar/{current}.ics").status_code,
+        calendar_app.get(f"/calendar/{replaced}.ics").status_code,
+        calendar_app.get(f"/calendar/{current}.ics").status_code,
+        calendar_app.get(f"/calendar/{current}.ics").status_code,  # over the limit
+    ]
+
+    assert statuses == [200, 404, 200, 429]
+    logged = everything_in(everything_logged.records)
+    assert "Not Found: /calendar/[secret].ics" in logged  # the capture works
+    assert "Too Many Requests: /calendar/[secret].ics" in logged
+    stored = stored_records()
+    assert AuditEntry.objects.filter(action="calendar_feed_fetch").count() == 1
+    for secret in (current, replaced):
+        assert secret not in logged and secret[:12] not in logged
+        assert secret not in stored and secret[:12] not in stored

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.services import new_calendar_feed
 from accounts.tests.factories import (
     DoctorProfileFactory,
     PatientFactory,
@@ -20,6 +21,8 @@ from scheduling import selectors
 from scheduling.models import Appointment, AppointmentEvent, LateNotice
 from scheduling.tests.factories import (
     AppointmentFactory,
+    ChamberFactory,
+    ChamberHoursFactory,
     ScheduleSettingsFactory,
     TimeOffFactory,
     open_every_day,
@@ -52,6 +55,7 @@ class World:
     today: object
     time_off: object
     free_start: str
+    calendar_feed: object
     reset_uid: str
     reset_token: str
 
@@ -109,6 +113,15 @@ def build_world():
     Appointment.objects.filter(pk=today_visit.pk).update(arrived_at=timezone.now())
     # A late notice whose reason carries markup, for the queue's pages and the screen.
     LateNotice.objects.create(chamber=doctor.chambers.get(), date=today, minutes=15, reason=XSS[2])
+    # An online chamber in the evenings, and a video consultation booked there.
+    online = ChamberFactory(doctor=doctor, name=f"Video {XSS[1]}", address="", is_online=True)
+    for weekday in range(7):
+        ChamberHoursFactory(chamber=online, weekday=weekday, start=time(17), end=time(18))
+    consultation = _book(
+        doctor, patient, _at(today + timedelta(days=5), 17), Appointment.Status.CONFIRMED
+    )
+    consultation.chamber, consultation.video_room = online, "Appion-WorldRoom0123456789"
+    consultation.save(update_fields=["chamber", "video_room"])
     time_off = TimeOffFactory(
         doctor=doctor,
         start_date=today + timedelta(days=20),
@@ -133,6 +146,7 @@ def build_world():
         today=today_visit,
         time_off=time_off,
         free_start=free_start.isoformat(),
+        calendar_feed=new_calendar_feed(user=patient),
         reset_uid=urlsafe_base64_encode(force_bytes(patient.pk)),
         reset_token=default_token_generator.make_token(patient),
     )

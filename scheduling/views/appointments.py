@@ -17,7 +17,7 @@ from accounts.models import User
 from appion import clinic_calendar
 from scheduling import selectors, services
 from scheduling.calendar import appointment_ics as make_ics
-from scheduling.calendar import booking_links, ics_filename
+from scheduling.calendar import audience_for, booking_links, calendar_links, ics_filename
 from scheduling.forms import (
     AppointmentSearchForm,
     CancelForm,
@@ -69,6 +69,8 @@ def appointment_detail(request, appointment_id):
         live = appointment_queue_context(appointment, now=now)
     if (is_doctor or user.is_staff) and not appointment.is_walk_in:
         earlier, later = selectors.visits_around(appointment)
+    is_patient = user.pk == appointment.patient_id
+    page_url = request.build_absolute_uri(appointment.get_absolute_url())
     return render(
         request,
         "scheduling/appointment_detail.html",
@@ -83,10 +85,32 @@ def appointment_detail(request, appointment_id):
             "earlier": earlier,
             "later": later,
             "decline_form": DeclineForm(prefix="decline"),
-            "links": booking_links(appointment) if user.pk == appointment.patient_id else None,
+            # The patient's calendar and share links; the doctor's (and staff's) calendar
+            # links only, written for their own calendar.
+            "links": booking_links(appointment, page_url=page_url) if is_patient else None,
+            "calendar_links": calendar_links(
+                appointment, audience=audience_for(appointment, user), page_url=page_url
+            ),
+            "video": _video_context(appointment, user, now=now),
             "live": live,
         },
     )
+
+
+def _video_context(appointment, user, *, now):
+    """What the appointment page says about an online consultation: the room's link when
+    selectors.video_link gives it to `user`, else when it opens (or that it has
+    closed); None for a visit in person or a cancelled appointment."""
+    if not appointment.is_online or appointment.status == Appointment.Status.CANCELLED:
+        return None
+    opens, closes = selectors.video_window(appointment)
+    return {
+        "link": selectors.video_link(appointment, user, now=now),
+        "party": user.pk in (appointment.patient_id, appointment.doctor.user_id),
+        "opens": opens,
+        "over": now >= closes
+        or appointment.status in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW),
+    }
 
 
 @login_required
@@ -132,7 +156,12 @@ def reschedule(request, appointment_id):
 @login_required
 def appointment_ics(request, appointment_id):
     appointment = visible_appointment(request, appointment_id)
-    response = HttpResponse(make_ics(appointment), content_type="text/calendar; charset=utf-8")
+    ics = make_ics(
+        appointment,
+        audience=audience_for(appointment, request.user),
+        page_url=request.build_absolute_uri(appointment.get_absolute_url()),
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
     return response
 

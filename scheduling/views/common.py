@@ -11,9 +11,12 @@ PAGE_SIZE = 20
 
 
 def listed_doctor(doctor_id):
-    """The listed doctor `doctor_id`, with what their pages show; 404 for any other."""
+    """The listed doctor `doctor_id`, with what their pages show (and `offers_online`,
+    selectors.with_online); 404 for any other."""
     return get_object_or_404(
-        selectors.listed_doctors().select_related("user", "specialization", "schedule_settings"),
+        selectors.with_online(
+            selectors.listed_doctors().select_related("user", "specialization", "schedule_settings")
+        ),
         pk=doctor_id,
     )
 

@@ -7,6 +7,25 @@ document.addEventListener("DOMContentLoaded", function () {
     searchPanel.open = true;
     searchPanel.classList.add("search-panel-wide");
   }
+  // A read-only address (the calendar feed's) is selected whole when focused, and its
+  // Copy button, hidden without JavaScript, puts it on the clipboard.
+  document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    const input = document.getElementById(button.dataset.copy);
+    if (!input || !navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        button.textContent = button.dataset.copied;
+      }, function () {
+        input.focus();
+      });
+    });
+  });
   // Buttons marked data-confirm ask before a destructive action.
   document.body.addEventListener("click", function (event) {
     const button = event.target.closest("[data-confirm]");
