@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_alter_auditentry_action_calendarfeed'),
+        ('accounts', '0006_calendar_feed'),
         ('locations', '0002_thana_spellings'),
         ('scheduling', '0011_walk_ins_outside_doctor_overlap'),
     ]
