@@ -111,6 +111,7 @@ class Chamber(models.Model):
     is_online = models.BooleanField(
         _("online consultations (video)"),
         default=False,
+        db_default=False,
         help_text=_(
             "Patients join by video from their appointment page; an online chamber has "
             "no address, area or map link."
@@ -386,7 +387,9 @@ class Appointment(models.Model):
     # for one in person): a secret name, so the room's address is the key to the
     # consultation. Only selectors.video_link hands it out, to the patient and the
     # doctor near the time; no page, email, SMS, feed, report or log shows it otherwise.
-    video_room = models.CharField(_("video room"), max_length=64, blank=True, editable=False)
+    video_room = models.CharField(
+        _("video room"), max_length=64, blank=True, editable=False, db_default=""
+    )
 
     objects = AppointmentQuerySet.as_manager()
 

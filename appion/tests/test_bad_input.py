@@ -284,7 +284,7 @@ def valid_values(world):
         "date": (today + timedelta(days=3)).isoformat(),
         "view": "week",
         # the day's queue
-        "chamber": str(world.doctor.chambers.get().pk),
+        "chamber": str(world.doctor.chambers.get(is_online=False).pk),
         "step": "arrived",
         "minutes": "20",
         # reports
@@ -395,7 +395,7 @@ APPOINTMENT_ADMIN_FORM = (
 
 
 def _chamber(world):
-    return world.doctor.chambers.get().pk
+    return world.doctor.chambers.get(is_online=False).pk
 
 
 def _reset_confirm(world):
