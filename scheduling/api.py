@@ -5,10 +5,14 @@ form cannot understand is a 422 here, where the page leaves it out and names it.
 
 from datetime import date, datetime
 from decimal import Decimal
+from hashlib import sha256
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -116,9 +120,34 @@ def _listed_doctor(doctor_id):
     return doctor
 
 
+def _cached(key, seconds, compute):
+    """What `compute()` gives, kept in the cache under `key` for `seconds` (none: not
+    kept); an answer with a status other than 200 (a Status) is never kept."""
+    if not seconds:
+        return compute()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        if not isinstance(found, Status):
+            cache.set(key, found, seconds)
+    return found
+
+
 @router.get("/doctors", response={200: DoctorPageOut, 422: ErrorsOut})
 def doctors(request, query: Query[DirectoryQuery]):
-    """The verified doctors the directory's filters find, a page of PAGE_SIZE."""
+    """The verified doctors the directory's filters find, a page of PAGE_SIZE. Like the
+    directory page, kept for APPION_PAGE_CACHE_SECONDS: the answer names no caller, so
+    it is the same for everyone who asks the same address in the same language (the
+    next free slots may lag by that long; booking always checks the slot afresh)."""
+    address = f"{get_language()}|{request.get_full_path()}"
+    return _cached(
+        "api-doctors:" + sha256(address.encode()).hexdigest(),
+        settings.APPION_PAGE_CACHE_SECONDS,
+        lambda: _directory_page(query),
+    )
+
+
+def _directory_page(query):
     values = query.dict(exclude_none=True, exclude={"page"})
     form = DirectoryFilterForm(values)
     if not form.is_valid():
@@ -149,9 +178,20 @@ def doctor(request, doctor_id: int):
 @router.get("/doctors/{doctor_id}/slots", response={200: list[SlotOut], 422: ErrorsOut})
 def doctor_slots(request, doctor_id: int, date: date | None = None):
     """The doctor's free slots of `date` (default: their first bookable day), inside
-    their booking window (forms.SlotDayForm: else 422)."""
+    their booking window (forms.SlotDayForm: else 422). Like the page's slot list, kept
+    for APPION_SLOTS_CACHE_SECONDS under a key that each booking, cancellation and
+    schedule change of the doctor replaces (selectors.slots_cache_key)."""
+    day = date.isoformat() if date else ""
+    return _cached(
+        "api-" + selectors.slots_cache_key(doctor_id, day, get_language()),
+        settings.APPION_SLOTS_CACHE_SECONDS,
+        lambda: _day_slots(doctor_id, day),
+    )
+
+
+def _day_slots(doctor_id, day):
     doctor = _listed_doctor(doctor_id)
-    form = SlotDayForm({"date": date.isoformat() if date else ""}, doctor=doctor)
+    form = SlotDayForm({"date": day}, doctor=doctor)
     if not form.is_valid():
         return Status(422, {"detail": form_errors(form)})
     day = form.cleaned_data["date"]

@@ -194,3 +194,47 @@ def test_slots_query_count_does_not_grow_with_bookings(client, django_assert_num
     with django_assert_num_queries(4):
         slots = client.get(f"/api/v1/doctors/{busy.pk}/slots", {"date": "2026-03-11"}).json()
     assert [slot["start"] for slot in slots] == ["2026-03-11T16:00:00+06:00"]
+
+
+def test_the_slot_list_is_cached_until_a_booking_replaces_it(
+    client, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from accounts.tests.factories import PatientFactory
+    from scheduling import services
+
+    settings.APPION_SLOTS_CACHE_SECONDS = 30
+    cache.clear()
+    doctor = open_every_day(DoctorProfileFactory())
+    url = f"/api/v1/doctors/{doctor.pk}/slots?date=2026-03-11"
+    first = client.get(url).json()
+    with django_assert_num_queries(0):  # the list comes from the cache
+        assert client.get(url).json() == first
+    assert len(first) == 6
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_appointment(
+            patient=PatientFactory(), doctor=doctor, start=datetime(2026, 3, 11, 9, tzinfo=DHAKA)
+        )
+
+    after = client.get(url).json()
+    assert [slot["start"] for slot in after] == [slot["start"] for slot in first[1:]]
+
+
+def test_the_directory_is_cached_for_a_short_while(client, settings, django_assert_num_queries):
+    from django.core.cache import cache
+
+    settings.APPION_PAGE_CACHE_SECONDS = 30
+    cache.clear()
+    open_every_day(DoctorProfileFactory(user__full_name="Dr A"))
+    first = client.get("/api/v1/doctors").json()
+    open_every_day(DoctorProfileFactory(user__full_name="Dr B"))
+
+    with django_assert_num_queries(0):
+        again = client.get("/api/v1/doctors").json()
+    by_fee = client.get("/api/v1/doctors?sort=fee").json()  # another address: computed
+
+    assert [d["full_name"] for d in first["items"]] == ["Dr A"]
+    assert again == first  # Dr B shows up within APPION_PAGE_CACHE_SECONDS
+    assert sorted(d["full_name"] for d in by_fee["items"]) == ["Dr A", "Dr B"]
