@@ -1,5 +1,7 @@
 """Benchmark: seed benchmark-sized data on PostgreSQL, serve it with gunicorn (2 workers)
-and measure throughput and latency with wrk, each page as a ratio of /healthz.
+and measure throughput and latency with wrk, each page (and the API's public reads and a
+patient's appointment list) as a ratio of /healthz; then each one's CPU time in the app's
+process, which other work on the machine disturbs less.
 
     make bench                      # or: .venv/bin/python bench/run.py
     BENCH_DURATION=20 make bench    # longer runs
@@ -9,6 +11,7 @@ BENCH_DOCTORS (2000), BENCH_PATIENTS (50000), BENCH_APPOINTMENTS (1000000),
 BENCH_DURATION seconds per page (10), BENCH_CONNECTIONS (16). Results are printed and
 written to bench/results.md."""
 
+import json
 import os
 import re
 import shutil
@@ -106,6 +109,15 @@ def seed():
     return time.monotonic() - started, output.strip()
 
 
+def analyse():
+    """Fresh planner statistics for every table, as autovacuum would have gathered by now
+    (it may be off on a test server; seed_demo analyses only the tables it bulk-loads)."""
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def wrk(url, headers=(), connections=CONNECTIONS):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{DURATION}s", "--latency"]
     for header in headers:
@@ -122,11 +134,13 @@ def main():
         sys.exit("wrk is needed: apt-get install -y wrk")
     ensure_database()
     seeded = seed()
+    analyse()
     # As cron would: the directory's order comes from the stored next free slots, and
     # the reports' daily roll-ups are current.
     print(manage("refresh_next_free", capture=True).strip())
     print(manage("summarise_reports", capture=True).strip())
     staff = ("Cookie: sessionid=" + staff_session(),)
+    patient = ("Authorization: Bearer " + access_token("patient@appion.test"),)
     doctor_id = sql(
         "SELECT d.id FROM accounts_doctorprofile d"
         " JOIN scheduling_appointment a ON a.doctor_id = d.id"
@@ -140,6 +154,10 @@ def main():
         ("doctor page", f"/doctors/{doctor_id}/", ()),
         ("directory", "/doctors/", ()),
         ("directory, filtered", "/doctors/?specialization=2&sort=fee", ()),
+        ("API: slots", f"/api/v1/doctors/{doctor_id}/slots?date={day}", ()),
+        ("API: directory", "/api/v1/doctors", ()),
+        ("API: directory, filtered", "/api/v1/doctors?specialization=2&sort=fee", ()),
+        ("API: a patient's appointments (bearer token)", "/api/v1/appointments/", patient),
         ("reports overview, one year", f"/reports/?{year}", staff),
         ("busiest doctor's report, one year", f"/reports/doctor/{doctor_id}/?{year}", staff),
     ]
@@ -147,10 +165,25 @@ def main():
         f"Measured {date.today()} on {os.cpu_count()} cores: gunicorn 2 workers, PostgreSQL, "
         f"Redis cache, wrk 2 threads × {CONNECTIONS} connections × {DURATION} s per page.",
     ]
+    load_at_start = os.getloadavg()[0]
     for mode, overrides in MODES.items():
         results = measure(pages, {**ENV, **overrides})
         report += ["", f"**{mode}**", "", *table(results)]
-    report += ["", *report_after_a_change()]
+    report += ["", *cpu_report(pages)]
+    report += [
+        "",
+        f"Load average (1 min) at the start and at the end: {load_at_start:.1f}, "
+        f"{os.getloadavg()[0]:.1f}. Other work on the machine lowers requests/s, and "
+        "unevenly over the pages: with a load much above the cores' number the shares "
+        "are unreliable.",
+    ]
+    report += [
+        "",
+        "Goals, with the caches: slots (the partial and the API's) at least 40 % of /healthz,"
+        " the directory (the page and the API's) at least 20 %.",
+        "",
+        *report_after_a_change(),
+    ]
     if seeded:
         report += ["", f"Seeding: {seeded[1]} ({seeded[0]:.0f} s in all)"]
     text = "\n".join(report)
@@ -171,6 +204,17 @@ def staff_session():
         "s[HASH_SESSION_KEY] = u.get_session_auth_hash();"
         "s.create();"
         "print(s.session_key)"
+    )
+    return manage("shell", "-c", code, capture=True).strip().splitlines()[-1]
+
+
+def access_token(email):
+    """An API access token of the demo user `email` (it lives ACCESS_TOKEN_EXPIRE_MINUTES,
+    longer than the measurements)."""
+    code = (
+        "from accounts import tokens;"
+        "from accounts.models import User;"
+        f"print(tokens.issue(User.objects.get(email={email!r}))[0])"
     )
     return manage("shell", "-c", code, capture=True).strip().splitlines()[-1]
 
@@ -201,6 +245,62 @@ print(f"{statistics.median(runs):.0f} {runs[-1]:.0f}")
         "Overview of one year right after a change to today's appointments (today's "
         f"figures recomputed first), in process, 20 runs: p50 {p50} ms, max {worst} ms."
     ]
+
+
+CPU_CODE = """
+import json, sys, time
+from django.test import Client
+client = Client()
+out = []
+for label, path, headers in json.loads(sys.stdin.readline()):
+    fields = (h.split(": ", 1) for h in headers)
+    meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in fields}
+    for _ in range(3):
+        assert client.get(path, **meta).status_code == 200, path  # and warm the caches
+    n = 20 if path.startswith("/reports/") else 200
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        client.get(path, **meta)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    out.append((label, cpu / n * 1000, wall / n * 1000))
+print(json.dumps(out))
+"""
+
+
+def cpu_report(pages):
+    """Each page's cost in the app's own process, one request at a time through Django's
+    test client: its CPU time, which other work on the machine hardly changes (unlike
+    requests/s), as a multiple of /healthz's. The database's and Redis's own time are
+    not in it (in the wall time they are)."""
+    lines = [
+        "**CPU time per request in the app's process** (one request at a time through the "
+        "test client, no HTTP server; the database's and Redis's own work is in the wall "
+        "time only; less disturbed by other load on the machine than requests/s)",
+        "",
+        "| page | cached: CPU ms | × /healthz | wall ms "
+        "| uncached: CPU ms | × /healthz | wall ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    costs = []
+    for overrides in MODES.values():
+        subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=False, capture_output=True)
+        output = subprocess.run(
+            [PY, "manage.py", "shell", "-c", CPU_CODE],
+            cwd=ROOT,
+            env={**ENV, **overrides, "ALLOWED_HOSTS": "testserver"},
+            input=json.dumps(pages) + "\n",
+            check=True,
+            text=True,
+            capture_output=True,
+        ).stdout
+        costs.append(json.loads(output.strip().splitlines()[-1]))
+    cached, uncached = costs
+    for (label, cpu, wall), (_label, cpu_off, wall_off) in zip(cached, uncached, strict=True):
+        lines.append(
+            f"| {label} | {cpu:.1f} | {cpu / cached[0][1]:.1f} | {wall:.1f} "
+            f"| {cpu_off:.1f} | {cpu_off / uncached[0][1]:.1f} | {wall_off:.1f} |"
+        )
+    return lines
 
 
 def measure(pages, env):

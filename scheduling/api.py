@@ -5,14 +5,20 @@ form cannot understand is a 422 here, where the page leaves it out and names it.
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import wraps
+from hashlib import sha256
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from ninja import Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -132,9 +138,45 @@ def _listed_doctor(doctor_id):
     return doctor
 
 
+def _keep_answers(seconds_setting, key):
+    """A view decorator for ninja's decorate_view: the operation's 200 answers are kept
+    in the cache as they were sent, for as many seconds as the setting `seconds_setting`
+    says (0: not kept), under `key(request, **path_parameters)` (None: not kept), and
+    sent from there while they last. Refusals never are kept."""
+
+    def decorator(run):
+        @wraps(run)
+        def kept(request, *args, **kwargs):
+            seconds = getattr(settings, seconds_setting)
+            address = key(request, **kwargs) if seconds and request.method == "GET" else None
+            if address is None:
+                return run(request, *args, **kwargs)
+            found = cache.get(address)
+            if found is not None:
+                content, content_type = found
+                return HttpResponse(content, content_type=content_type)
+            response = run(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies:
+                cache.set(address, (response.content, response["Content-Type"]), seconds)
+            return response
+
+        return kept
+
+    return decorator
+
+
+def _directory_address(request):
+    address = f"{get_language()}|{request.get_full_path()}"
+    return "api-doctors:" + sha256(address.encode()).hexdigest()
+
+
 @router.get("/doctors", response={200: DoctorPageOut, 422: ErrorsOut})
+@decorate_view(_keep_answers("APPION_PAGE_CACHE_SECONDS", _directory_address))
 def doctors(request, query: Query[DirectoryQuery]):
-    """The verified doctors the directory's filters find, a page of PAGE_SIZE."""
+    """The verified doctors the directory's filters find, a page of PAGE_SIZE. Like the
+    directory page, kept for APPION_PAGE_CACHE_SECONDS, and for every caller: the answer
+    names none, so it is the same for everyone who asks the same address in the same
+    language (its next free slots may lag by that long; booking checks the slot afresh)."""
     values = query.dict(exclude_none=True, exclude={"page"})
     form = DirectoryFilterForm(values)
     if not form.is_valid():
@@ -162,10 +204,20 @@ def doctor(request, doctor_id: int):
     return _doctor(doctor, selectors.next_free_slots([doctor])[doctor.pk])
 
 
+def _slots_address(request, doctor_id):
+    day = request.GET.get("date", "")
+    if len(day) > len("2026-03-10"):
+        return None  # no date: a 422, never kept
+    return "api-" + selectors.slots_cache_key(doctor_id, day, get_language())
+
+
 @router.get("/doctors/{doctor_id}/slots", response={200: list[SlotOut], 422: ErrorsOut})
+@decorate_view(_keep_answers("APPION_SLOTS_CACHE_SECONDS", _slots_address))
 def doctor_slots(request, doctor_id: int, date: date | None = None):
     """The doctor's free slots of `date` (default: their first bookable day), inside
-    their booking window (forms.SlotDayForm: else 422)."""
+    their booking window (forms.SlotDayForm: else 422). Like the page's slot list, kept
+    for APPION_SLOTS_CACHE_SECONDS under a key that each booking, cancellation and
+    schedule change of the doctor replaces (selectors.slots_cache_key)."""
     doctor = _listed_doctor(doctor_id)
     form = SlotDayForm({"date": date.isoformat() if date else ""}, doctor=doctor)
     if not form.is_valid():
@@ -323,12 +375,21 @@ def appointments(request, skip: int = 0, limit: int = PAGE_SIZE, status: str | N
         or (status and status not in Appointment.Status.values)
     ):
         return Status(422, {"detail": _paging_errors(skip, limit, status)})
-    found = selectors.visible_appointments(request.auth).order_by("-start", "-pk")
+    found = selectors.visible_appointments(request.auth)
     if status:
         found = found.filter(status=status)
+    return _page_of(found, skip=skip, limit=limit, user=request.auth)
+
+
+def _page_of(appointments, *, skip, limit, user):
+    """{"total", "items"}: `limit` of `appointments` from `skip`, newest first. The items
+    join only what they show (the doctor's and the patient's names, the chamber's), not
+    all that visible_appointments brings for the pages: two queries, whatever the limit."""
+    appointments = appointments.order_by("-start", "-pk")
+    items = appointments.select_related(None).select_related("doctor__user", "chamber", "patient")
     return {
-        "total": found.count(),
-        "items": [appointment_data(a, request.auth) for a in found[skip : skip + limit]],
+        "total": appointments.count(),
+        "items": [appointment_data(a, user) for a in items[skip : skip + limit]],
     }
 
 
@@ -471,11 +532,7 @@ def admin_appointments(
         found = found.filter(start__lt=clinic_calendar.window(end_date, end_date)[1])
     filters = {"status": status, "doctor_id": doctor_id, "patient_id": patient_id}
     found = found.filter(**{key: value for key, value in filters.items() if value is not None})
-    found = found.order_by("-start", "-pk")
-    return {
-        "total": found.count(),
-        "items": [appointment_data(a, request.auth) for a in found[skip : skip + limit]],
-    }
+    return _page_of(found, skip=skip, limit=limit, user=request.auth)
 
 
 # A doctor's own schedule: its own router, mounted at /doctors/schedule before the

@@ -1,11 +1,13 @@
 """The API's staff endpoints over HTTP: every appointment, filtered, and a doctor's
 report figures."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.api_client import bearer
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
@@ -162,3 +164,40 @@ def test_the_report_of_an_unknown_doctor_is_404(client):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize(
+    ("query", "at_first"),
+    [
+        ({}, 3),
+        (
+            {
+                "status": "confirmed",
+                "start_date": "2026-02-01",
+                "end_date": "2026-03-31",
+                "skip": 1,
+            },
+            2,
+        ),
+    ],
+)
+def test_the_staff_list_takes_as_many_queries_for_2_as_for_20_appointments(
+    client, query, at_first, django_assert_num_queries
+):
+    headers = bearer(StaffFactory())
+
+    def add(days):
+        # Each with its own doctor (and chamber) and patient: their names come with
+        # every item.
+        for day in days:
+            AppointmentFactory(start=at(1) + timedelta(days=day), status="confirmed")
+
+    add(range(3))
+    with CaptureQueriesContext(connection) as few:
+        first = client.get("/api/v1/admin/appointments", query, **headers).json()
+    add(range(3, 30))
+    with django_assert_num_queries(len(few)):
+        then = client.get("/api/v1/admin/appointments", query, **headers).json()
+
+    assert (len(first["items"]), len(then["items"])) == (at_first, 20)
+    assert all(item["doctor_name"] and item["patient_name"] for item in then["items"])

@@ -1,11 +1,13 @@
 """The API's appointments over HTTP: booking, reading, status changes, cancelling,
 rescheduling and the calendar file, with who may do what."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.api_client import bearer
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
@@ -385,3 +387,29 @@ def test_a_wrong_method_is_json_405(client, doctor):
 
     assert response.status_code == 405
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("role", ["patient", "doctor", "staff"])
+def test_the_list_takes_as_many_queries_for_2_as_for_20_appointments(
+    client, role, django_assert_num_queries
+):
+    patient, doctor, staff = PatientFactory(), DoctorProfileFactory(), StaffFactory()
+    caller = {"patient": patient, "doctor": doctor.user, "staff": staff}[role]
+
+    def add(days):
+        # Each with another doctor (and chamber) for the patient, another patient for the
+        # doctor: their names come with every item.
+        for day in days:
+            start = datetime(2026, 3, 1, 9, 0, tzinfo=DHAKA) + timedelta(days=day)
+            AppointmentFactory(patient=patient, start=start)
+            AppointmentFactory(doctor=doctor, start=start + timedelta(hours=2))
+
+    add(range(2))
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(f"{API}/", {"limit": 20}, **bearer(caller)).json()
+    add(range(2, 25))
+    with django_assert_num_queries(len(few)):
+        then = client.get(f"{API}/", {"limit": 20}, **bearer(caller)).json()
+
+    assert (len(first["items"]), len(then["items"])) == ((4, 20) if role == "staff" else (2, 20))
+    assert all(item["doctor_name"] and item["patient_name"] for item in then["items"])

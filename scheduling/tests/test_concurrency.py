@@ -7,9 +7,11 @@ from datetime import datetime, time, timedelta
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, connections, transaction
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import DoctorProfile
+from accounts.tests.api_client import bearer
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from scheduling import services
 from scheduling.models import Appointment
@@ -27,7 +29,9 @@ START = datetime.combine(DAY, time(10), tzinfo=timezone.get_default_timezone())
 
 
 def race(jobs):
-    """Run each job in its own thread at the same moment; collect outcomes."""
+    """Run each job in its own thread, with its own database connection, at the same
+    moment; collect outcomes: what each job returned ("booked" for an appointment), a
+    refusal ("refused", message) or any other error ("error", repr)."""
     barrier = threading.Barrier(len(jobs))
     outcomes = []
     lock = threading.Lock()
@@ -35,8 +39,8 @@ def race(jobs):
     def run(job):
         try:
             barrier.wait()
-            job()
-            outcome = "booked"
+            result = job()
+            outcome = "booked" if isinstance(result, Appointment) else result
         except services.BookingError as error:
             outcome = ("refused", error.message)
         except Exception as error:  # noqa: BLE001 - any other error fails the test
@@ -193,3 +197,62 @@ def test_bookings_racing_for_the_next_free_serial_all_get_distinct_ones():
         Appointment.objects.filter(doctor=doctor, start__in=starts).values_list("serial", flat=True)
     )
     assert serials == [1, 2, 3, 7, 8, 9]
+
+
+# Through the API: each patient sends from their own test client, with their own bearer
+# token, on their own connection (race() gives each job its thread and connection).
+API = "/api/v1/appointments"
+TAKEN = {"detail": "This slot was just taken — please pick another."}
+
+
+def api_post(user, path, body):
+    """A job for race(): `user`'s client posts `body` as JSON to `path`; the outcome is
+    the answer's status and JSON."""
+    client, headers = Client(), bearer(user)
+
+    def post():
+        response = client.post(path, body, content_type="application/json", **headers)
+        return response.status_code, response.json()
+
+    return post
+
+
+def test_twenty_patients_race_for_one_slot_through_the_api():
+    doctor = open_every_day(DoctorProfileFactory())
+    patients = [PatientFactory() for _ in range(20)]
+    body = {"doctor_id": doctor.pk, "appointment_datetime": START.isoformat()}
+
+    outcomes = race([api_post(patient, f"{API}/", body) for patient in patients])
+
+    statuses = [status for status, _answer in outcomes]
+    assert statuses.count(201) == 1, outcomes
+    assert statuses.count(409) == 19, outcomes
+    assert all(answer == TAKEN for status, answer in outcomes if status == 409)
+    (winner,) = [answer for status, answer in outcomes if status == 201]
+    active = Appointment.objects.active().filter(doctor=doctor)
+    assert [(a.pk, a.start) for a in active] == [(winner["id"], START)]
+    assert Appointment.objects.filter(doctor=doctor).count() == 1
+
+
+def test_two_patients_reschedule_into_the_same_slot_through_the_api():
+    doctor = open_every_day(DoctorProfileFactory())
+    first, second = (
+        services.book_appointment(
+            patient=PatientFactory(), doctor=doctor, start=START + timedelta(hours=hour)
+        )
+        for hour in (4, 5)  # 14:00 and 15:00
+    )
+    body = {"appointment_datetime": START.isoformat()}
+
+    outcomes = race(
+        [api_post(a.patient, f"{API}/{a.pk}/reschedule", body) for a in (first, second)]
+    )
+
+    assert sorted(status for status, _answer in outcomes) == [200, 409], outcomes
+    assert [answer for status, answer in outcomes if status == 409] == [TAKEN]
+    (moved,) = [answer for status, answer in outcomes if status == 200]
+    assert Appointment.objects.active().get(doctor=doctor, start=START).pk == moved["id"]
+    # Each patient still holds exactly one active appointment: the winner's new one, the
+    # loser's old one.
+    for original in (first, second):
+        assert Appointment.objects.active().filter(patient=original.patient).count() == 1

@@ -137,3 +137,20 @@ def test_cached_slot_list_is_replaced_by_a_booking(
 
     after = client.get(slots_url(doctor, day), HTTP_HX_REQUEST="true").content.decode()
     assert after.count("/appointments/book/") == 5
+
+
+@pytest.mark.parametrize("bad", ["{day}x", "{day}T09:00", "soon"])
+def test_a_bad_date_does_not_stand_in_the_cache_for_a_good_one(client, doctor, settings, bad):
+    from django.core.cache import cache
+
+    settings.APPION_SLOTS_CACHE_SECONDS = 30
+    cache.clear()
+    day = timezone.localdate() + timedelta(days=2)
+
+    refused = client.get(slots_url(doctor, bad.format(day=day)), HTTP_HX_REQUEST="true")
+    shown = client.get(slots_url(doctor, day), HTTP_HX_REQUEST="true").content.decode()
+    again = client.get(slots_url(doctor, bad.format(day=day)), HTTP_HX_REQUEST="true")
+
+    assert "/appointments/book/" not in refused.content.decode()
+    assert shown.count("/appointments/book/") == 6
+    assert again.content == refused.content

@@ -92,16 +92,19 @@ def doctor_detail(request, doctor_id):
 
 
 def doctor_slots(request, doctor_id):
-    if request.htmx and settings.APPION_SLOTS_CACHE_SECONDS:
+    day = request.GET.get("date", "")
+    if request.htmx and settings.APPION_SLOTS_CACHE_SECONDS and len(day) <= len("2026-03-10"):
         # The htmx fragment holds nothing personal, so it is cached for everyone for a
         # few seconds; any booking or schedule change of the doctor starts a new key.
-        # It is only ever cached for a listed doctor.
-        key = selectors.slots_cache_key(doctor_id, request.GET.get("date", "")[:10], get_language())
+        # It is only ever cached for a listed doctor and a date it could show (not the
+        # message about a bad one, which would otherwise stand for that key's day).
+        key = selectors.slots_cache_key(doctor_id, day, get_language())
         html = cache.get(key)
         if html is None:
             context = slots_context(listed_doctor(doctor_id), request.GET)
             html = render_to_string("scheduling/partials/slots.html", context, request)
-            cache.set(key, html, settings.APPION_SLOTS_CACHE_SECONDS)
+            if not context["slot_error"]:
+                cache.set(key, html, settings.APPION_SLOTS_CACHE_SECONDS)
         return HttpResponse(html)
     context = slots_context(listed_doctor(doctor_id), request.GET)
     status = 400 if context["slot_error"] and not request.htmx else 200
