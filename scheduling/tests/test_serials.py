@@ -49,7 +49,7 @@ def book(doctor, start, patient=None):
         patient=patient or PatientFactory(),
         doctor=DoctorProfile.objects.get(pk=doctor.pk),
         start=start,
-        send_emails=False,
+        notify=False,
     )
 
 
