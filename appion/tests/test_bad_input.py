@@ -77,6 +77,9 @@ MAY_CHANGE_ON_REFUSAL = {
     "reports.reportday",
     "reports.reportmonth",
     "reports.dailyfigure",
+    # Opening /notifications/ marks the user's notifications read (whatever the page
+    # number asked for): a read receipt, not a change the input asked for.
+    "messaging.notification",
 }
 
 NASTY = [
@@ -220,6 +223,7 @@ def valid_values(world):
         "password1": "Str0ng#Pass2026",
         "password2": "Str0ng#Pass2026",
         "date_of_birth": "1990-05-17",
+        "notify_by": "both",
         "gender": "female",
         "blood_group": "O+",
         "licence_number": "A-77777",
@@ -473,6 +477,8 @@ ENDPOINTS = [
         post=("start",),
     ),
     Endpoint("scheduling:ics", lambda w: f"/appointments/{w.pending.pk}/ics/"),
+    Endpoint("scheduling:short_link", lambda w: f"/a/{w.pending.pk}/"),
+    Endpoint("messaging:notifications", lambda w: "/notifications/", get=("page",)),
     Endpoint("scheduling:my_data", lambda w: "/accounts/profile/data/"),
     Endpoint(
         "scheduling:status",

@@ -18,6 +18,7 @@ from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from appion.messaging.services import add_notification
 from locations.tests.factories import ThanaFactory
 from scheduling import selectors
 from scheduling.models import VisitNotes
@@ -91,6 +92,8 @@ def site():
     )
     day = timezone.localdate() + timedelta(days=3)
     slot = selectors.free_slots(doctor, day, day)[day][0]
+    for text in ("Booked with Dr. Nasima Haque, serial 4.", "Confirmed: Dr. Nasima Haque."):
+        add_notification(recipient=patient, text=text, link=f"/appointments/{booked.pk}/")
 
     def cookie(user):
         client = Client()
@@ -117,6 +120,7 @@ def site():
         ("my appointments", "/appointments/", as_patient),
         ("appointment with notes", f"/appointments/{seen.pk}/", as_patient),
         ("profile", "/accounts/profile/", as_patient),
+        ("notifications", "/notifications/", as_patient),
         ("portal", "/portal/", as_doctor),
         ("agenda", "/portal/agenda/?view=week", as_doctor),
         ("appointment (doctor)", f"/portal/appointments/{seen.pk}/", as_doctor),
