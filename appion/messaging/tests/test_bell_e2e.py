@@ -50,7 +50,7 @@ def test_the_bell_counts_and_the_list_opens(
     )
     bell = page.locator("a.nav-bell")
     assert bell.is_visible()  # on a phone too: it is not folded into the menu
-    assert bell.locator("span[aria-hidden=true]").inner_text() == count
+    assert bell.locator(".nav-bell-count span[aria-hidden=true]").inner_text() == count
     page.screenshot(path=str(SHOTS / f"bell-{language}-{width}.png"))
 
     bell.click()
