@@ -38,6 +38,9 @@ run: seed
 	@echo "  Appion is running at http://$(HOST):$(PORT)/"
 	@$(PY) manage.py demo_logins 2>/dev/null || true
 	@echo ""
+	@# The notification worker beside the server: it prints the emails and SMS (console).
+	DEBUG=1 $(PY) manage.py send_notifications --sleep 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: setup-test

@@ -22,6 +22,26 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _sms_in_memory(settings):
+    """SMS go to appion.messaging.sms.outbox in tests (as Django's test runner does with
+    email and mail.outbox), emptied before each test."""
+    from appion.messaging import sms
+
+    settings.SMS_URL = "locmem://"
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def send_outbox():
+    """send_outbox(): run the delivery worker once (`send_notifications --once`), so that
+    the messages written so far reach mail.outbox and appion.messaging.sms.outbox.
+    Returns the counts: sent, retry, failed."""
+    from appion.messaging.worker import Worker
+
+    return lambda: Worker().run_once()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: the test cache (locmem) outlives a test, and
     rate-limit counts or cached pages must not carry over into the next one."""

@@ -42,6 +42,12 @@ class UserEditForm(EmailLoginMixin, LocationChainMixin, UserChangeForm):
         model = User
         fields = "__all__"
 
+    def save(self, commit=True):
+        # A verification belongs to the number that was verified.
+        if "mobile" in self.changed_data:
+            self.instance.mobile_verified_at = None
+        return super().save(commit)
+
 
 class PatientProfileInline(admin.StackedInline):
     model = PatientProfile
@@ -93,13 +99,23 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["doctor_profile"]
     search_fields = ["email", "full_name", "mobile", "doctor_profile__licence_number"]
     autocomplete_fields = ["division", "district", "thana"]
-    readonly_fields = ["created_at", "updated_at", "last_login"]
+    readonly_fields = ["created_at", "updated_at", "last_login", "mobile_verified_at"]
     date_hierarchy = "created_at"
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
             _("Personal details"),
-            {"fields": ["full_name", "mobile", "role", "photo", "preferred_language"]},
+            {
+                "fields": [
+                    "full_name",
+                    "mobile",
+                    "mobile_verified_at",
+                    "role",
+                    "photo",
+                    "preferred_language",
+                    "notify_by",
+                ]
+            },
         ),
         (_("Location"), {"fields": ["division", "district", "thana"]}),
         (

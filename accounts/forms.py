@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.mobile import normalize_mobile
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from accounts.photos import process_photo
+from appion.messaging.models import Preference
 from locations.forms import LocationFieldsMixin
 
 MOBILE_UNAVAILABLE = _(
@@ -259,11 +260,33 @@ class QuickRegistrationForm(PatientRegistrationForm):
             del self.fields[name]
 
 
-class PatientProfileForm(PatientFieldsForm):
+class NotificationChoiceMixin(forms.Form):
+    """How the user wants to be reached (User.notify_by); left out, it stays as it is."""
+
+    notify_by = forms.ChoiceField(
+        label=_("Send my notifications by"),
+        choices=Preference.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["notify_by"]
+        if self.user is not None and not self.user.can_receive_sms:
+            field.help_text = _(
+                "SMS go only to a verified mobile number. Until yours is verified, your "
+                "notifications come by email. Each also appears under the bell at the top."
+            )
+        else:
+            field.help_text = _("Each notification also appears under the bell at the top.")
+
+
+class PatientProfileForm(NotificationChoiceMixin, PatientFieldsForm):
     pass
 
 
-class DoctorProfileForm(DoctorFieldsForm):
+class DoctorProfileForm(NotificationChoiceMixin, DoctorFieldsForm):
     pass
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.mobile import as_mobile
+from appion.messaging.models import Channel, Preference
 from locations.models import LocalNameMixin
 
 
@@ -69,6 +70,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     mobile = models.CharField(_("mobile number"), max_length=16, unique=True, null=True, blank=True)
+    # When the owner proved they hold `mobile` (a one-time code); None until then and
+    # again after the number changes (accounts.services.update_profile).
+    mobile_verified_at = models.DateTimeField(_("mobile verified at"), null=True, blank=True)
+    notify_by = models.CharField(
+        _("send my notifications by"),
+        max_length=8,
+        choices=Preference.choices,
+        default=Preference.AUTO,
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.PATIENT)
     division = models.ForeignKey(
         "locations.Division",
@@ -128,6 +138,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def can_receive_sms(self):
+        """Whether SMS may go to `mobile`: there is one, and it is verified, or the site
+        sends SMS to unverified numbers (APPION_SMS_REQUIRES_VERIFIED_MOBILE off)."""
+        if not self.mobile:
+            return False
+        if self.mobile_verified_at is not None:
+            return True
+        return not settings.APPION_SMS_REQUIRES_VERIFIED_MOBILE
+
+    def notification_channels(self) -> frozenset:
+        """The channels (appion.messaging.Channel) a notification to this user takes,
+        besides the in-app list. `notify_by` AUTO: SMS for a patient who can receive
+        SMS, else email; SMS: SMS, or email while SMS cannot reach them; BOTH: email,
+        and SMS when it can reach them; EMAIL: email. Never no channel."""
+        sms = self.can_receive_sms
+        choice = self.notify_by
+        if choice == Preference.AUTO:
+            choice = Preference.SMS if self.role == self.Role.PATIENT else Preference.EMAIL
+        if choice == Preference.BOTH:
+            return frozenset({Channel.EMAIL, Channel.SMS} if sms else {Channel.EMAIL})
+        if choice == Preference.SMS and sms:
+            return frozenset({Channel.SMS})
+        return frozenset({Channel.EMAIL})
 
 
 class Specialization(LocalNameMixin, models.Model):

@@ -118,14 +118,22 @@ def _replace_photo(user, photo):
 
 @transaction.atomic
 def update_profile(*, user, data):
-    """Save the user's own fields and their role profile from a cleaned profile form.
+    """Save the user's own fields and their role profile from a cleaned profile form,
+    and how they want to be notified (`notify_by`, when given). A new mobile number is
+    not verified (mobile_verified_at is cleared), whatever the old one was.
     For a doctor, a change to any detail an administrator verified (name, licence number,
     specialization, qualifications: verification.VERIFIED_FIELDS) clears the
     verification until an administrator checks it again; other changes keep it."""
     if user.role == User.Role.DOCTOR:
         checked = verification.verified_details(user.doctor_profile)
+    mobile = user.mobile
     for name, value in _pick(data, USER_FIELDS).items():
         setattr(user, name, value)
+    if user.mobile != mobile:
+        # A verification belongs to the number that was verified.
+        user.mobile_verified_at = None
+    if data.get("notify_by"):
+        user.notify_by = data["notify_by"]
     _replace_photo(user, data.get("photo"))
     with _refused_if_taken(MOBILE_UNAVAILABLE, field="mobile"):
         user.save()

@@ -37,6 +37,7 @@ def profile_initial(user):
     (the profile page's, and the starting point of the API's partial update)."""
     initial = {name: getattr(user, name) for name in services.USER_FIELDS}
     initial["photo"] = user.photo
+    initial["notify_by"] = user.notify_by
     if user.role == User.Role.PATIENT:
         profile = PatientProfile.objects.filter(user=user).first()
         if profile:

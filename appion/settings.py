@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     # Its swagger files are served from our static, not a CDN (ninja.openapi.docs).
     "ninja",
     "appion",
+    "appion.messaging",
     "locations",
     "accounts",
     "scheduling",
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "appion.messaging.context_processors.unread_notifications",
             ],
         },
     },
@@ -194,6 +196,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Appion <no-reply@appion.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds before a silent mail server is given up on (the worker retries the message later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -258,6 +262,36 @@ ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)
 REFRESH_TOKEN_EXPIRE_DAYS = env.int("REFRESH_TOKEN_EXPIRE_DAYS", default=7)
 
 
+def _sms_url(value):
+    """SMS_URL names the SMS backend by its scheme (appion.messaging.sms): console://,
+    locmem://, or the gateway's own http(s) address, which needs SMS_API_KEY and
+    SMS_SENDER_ID. Anything else stops start-up here."""
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme not in ("console", "locmem", "http", "https"):
+        raise ImproperlyConfigured(
+            f"SMS_URL = {value!r}: write console://, locmem:// or the SMS gateway's "
+            "http(s):// address."
+        )
+    if scheme in ("http", "https") and not (SMS_API_KEY and SMS_SENDER_ID):
+        raise ImproperlyConfigured("An SMS gateway (SMS_URL) needs SMS_API_KEY and SMS_SENDER_ID.")
+    return value
+
+
+# Messages (appion.messaging; README, "Notifications"). SMS go through SMS_URL's backend;
+# the worker (manage.py send_notifications) retries a failed message after
+# APPION_OUTBOX_RETRY_SECONDS, doubling each time, and gives up after
+# APPION_OUTBOX_MAX_ATTEMPTS attempts.
+SMS_API_KEY = env.str("SMS_API_KEY", default="")
+SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="")
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10.0)
+SMS_URL = _sms_url(env.str("SMS_URL", default="console://"))
+# Until a user's mobile number is verified (User.mobile_verified_at), messages go to them
+# by email only. False: SMS to any mobile number on file (a site without verification).
+APPION_SMS_REQUIRES_VERIFIED_MOBILE = env.bool("APPION_SMS_REQUIRES_VERIFIED_MOBILE", default=True)
+APPION_OUTBOX_MAX_ATTEMPTS = env.int("APPION_OUTBOX_MAX_ATTEMPTS", default=8)
+APPION_OUTBOX_RETRY_SECONDS = env.int("APPION_OUTBOX_RETRY_SECONDS", default=60)
+
+
 def _business_hours(value):
     """The opening hours "HH:MM-HH:MM" (24-hour clock, opening before closing), spaces
     trimmed; anything else stops start-up here, naming the variable, rather than failing
@@ -291,8 +325,8 @@ def _base_url(name, value):
     return value.strip().rstrip("/")
 
 
-# The site's own address, for the links in emails (which are written with no request
-# to take the host from): e.g. https://appion.example.com.
+# The site's own address, for the links in emails and SMS (which are written with no
+# request to take the host from): e.g. https://appion.example.com.
 APPION_SITE_URL = _base_url(
     "APPION_SITE_URL", env.str("APPION_SITE_URL", default="http://127.0.0.1:8000")
 )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("scheduling.urls")),
     path("", include("reports.urls")),
+    path("", include("appion.messaging.urls")),
 ]
 
 if settings.DEBUG:

@@ -188,7 +188,11 @@ def main():
         report += ["", f"Seeding: {seeded[1]} ({seeded[0]:.0f} s in all)"]
     text = "\n".join(report)
     print(text)
-    (ROOT / "bench" / "results.md").write_text(text + "\n")
+    path = ROOT / "bench" / "results.md"
+    # Keep the outbox benchmark's section (bench/outbox.py writes it).
+    marker = "<!-- outbox benchmark (bench/outbox.py) -->"
+    kept = path.read_text().partition(marker) if path.exists() else ("", "", "")
+    path.write_text(text + "\n" + (f"\n{marker}{kept[2]}" if kept[1] else ""))
 
 
 def staff_session():

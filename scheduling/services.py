@@ -1,6 +1,5 @@
 """Writes that carry the scheduling rules: booking, chamber hours, time off."""
 
-import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -14,8 +13,7 @@ from accounts import services as account_services
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
 from appion.l10n import local_date, local_digits
-from scheduling import live, selectors
-from scheduling.emails import appointment_email
+from scheduling import live, notifications, selectors
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -37,8 +35,6 @@ from scheduling.selectors import (
     settings_for,
     slot_is_taken,
 )
-
-logger = logging.getLogger("appion.scheduling")
 
 
 class BookingError(Exception):
@@ -75,7 +71,7 @@ def slot_refusal(*, doctor, start: datetime):
 
 
 def book_appointment(
-    *, patient, doctor, start: datetime, symptoms="", notes="", now=None, send_emails=True
+    *, patient, doctor, start: datetime, symptoms="", notes="", now=None, notify=True
 ) -> Appointment:
     """Book the free slot of `doctor` that starts at `start` for `patient`.
 
@@ -92,8 +88,9 @@ def book_appointment(
     bookings (they wait for each other). The fee is copied from the chamber when it has
     its own, else from the doctor. At an online chamber the appointment gets its own
     video room (new_video_room). The creation
-    is recorded as the first event and in the audit log; the emails go out after the
-    commit.
+    is recorded as the first event and in the audit log; the patient and the doctor are
+    notified (scheduling.notifications.booked: written to the outbox in this
+    transaction, sent by the worker) unless notify=False.
     Raises BookingError and writes nothing otherwise."""
     if patient.role != User.Role.PATIENT or not patient.is_active:
         raise BookingError(_("Only patients can book appointments."), code=BookingError.FORBIDDEN)
@@ -158,12 +155,12 @@ def book_appointment(
                 appointment=appointment, actor=patient, from_status="", to_status=status
             )
             _audit_status(appointment, by=patient, previous="")
+            if notify:
+                notifications.booked(appointment)
     except IntegrityError:
         # The exclusion constraint refused an overlap: another booking won the race.
         raise BookingError(SLOT_TAKEN, slot_taken=True) from None
 
-    if send_emails:
-        transaction.on_commit(lambda: send_booking_emails(appointment))
     refresh_after_commit(doctor)
     return appointment
 
@@ -172,31 +169,6 @@ def new_video_room() -> str:
     """A video room name no one can guess (128 random bits): the room's address is all
     it takes to join a Jitsi Meet call."""
     return f"Appion-{secrets.token_urlsafe(16)}"
-
-
-def send_appointment_email(appointment, recipient, template, subject=None, **context):
-    """Email `recipient` about `appointment` (see scheduling.emails). Called after the
-    change has been committed; a failing mail server is logged, never raised: the change
-    stands."""
-    message = appointment_email(
-        appointment,
-        recipient,
-        template=template,
-        subject=subject or gettext_lazy("Appointment %(status)s: %(when)s, serial %(serial)s"),
-        **context,
-    )
-    try:
-        message.send()
-    except OSError:
-        logger.exception("Could not send %s for appointment %s", template, appointment.pk)
-
-
-def send_booking_emails(appointment):
-    """Tell the patient and the doctor about a new booking, each in their language."""
-    send_appointment_email(appointment, appointment.patient, "scheduling/email/booked_patient.txt")
-    send_appointment_email(
-        appointment, appointment.doctor.user, "scheduling/email/booked_doctor.txt"
-    )
 
 
 @transaction.atomic
@@ -405,7 +377,8 @@ def remove_time_off(*, time_off) -> None:
 
 def cancel_for_time_off(*, time_off, by, message) -> int:
     """Cancel every pending or confirmed appointment on the days of `time_off`, in one
-    transaction, telling each patient `message`. Returns how many were cancelled."""
+    transaction, telling each patient `message` (notified in that transaction). Returns
+    how many were cancelled."""
     with transaction.atomic():
         appointments = list(
             appointments_during(
@@ -516,8 +489,9 @@ def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> A
     """Move `appointment` to status `to` on behalf of `by`, if check_transition allows
     it, and record the change as an AppointmentEvent (who, when, from, to, reason) and in
     the audit log (with the client's address). The row is locked, so two concurrent
-    changes cannot both apply. The other side is emailed after the commit; a failing mail
-    server does not undo the change."""
+    changes cannot both apply. The other side is notified in the same transaction
+    (scheduling.notifications.status_changed: the outbox, sent by the worker; a failing
+    mail server or SMS gateway never undoes the change), unless notify=False."""
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
@@ -536,8 +510,8 @@ def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> A
             reason=(reason or "").strip()[:500],
         )
         _audit_status(appointment, by=by, previous=previous)
-    if notify:
-        transaction.on_commit(lambda: send_status_email(appointment, by=by, reason=reason))
+        if notify:
+            notifications.status_changed(appointment, by=by, reason=reason)
     if to == Status.CANCELLED:
         refresh_after_commit(appointment.doctor)
     return appointment
@@ -555,8 +529,9 @@ def reschedule_appointment(*, appointment, start, by, now=None) -> Appointment:
     step: the old one is cancelled (reason: rescheduled) and the new one booked in the
     same transaction, so the patient ends with exactly one of them — never two, never
     none — also when another patient takes the new slot at the same moment (the
-    booking's database rules decide, and the whole step rolls back). Returns the new
-    appointment; raises BookingError otherwise."""
+    booking's database rules decide, and the whole step rolls back). The patient and the
+    doctor are told of the move in the same transaction. Returns the new appointment;
+    raises BookingError otherwise."""
     if by.pk != appointment.patient_id:
         raise BookingError(
             _("Only the patient can reschedule an appointment."), code=BookingError.FORBIDDEN
@@ -577,39 +552,10 @@ def reschedule_appointment(*, appointment, start, by, now=None) -> Appointment:
             symptoms=old.symptoms,
             notes=old.notes,
             now=now,
-            send_emails=False,
+            notify=False,
         )
-    transaction.on_commit(lambda: send_rescheduled_emails(old, new))
+        notifications.rescheduled(old, new)
     return new
-
-
-def send_rescheduled_emails(old, new):
-    """Tell the patient and the doctor that an appointment moved."""
-    subject = gettext_lazy("Appointment rescheduled: %(when)s, serial %(serial)s")
-    for recipient in (new.patient, new.doctor.user):
-        send_appointment_email(
-            new,
-            recipient,
-            "scheduling/email/rescheduled.txt",
-            subject=subject,
-            previous=old,
-        )
-
-
-def send_status_email(appointment, *, by, reason=""):
-    """Tell the other side about a status change, in their language. A walk-in has no
-    account to tell."""
-    if appointment.patient_id is None:
-        return
-    if appointment.status == Status.CANCELLED and by.pk == appointment.patient_id:
-        recipient = appointment.doctor.user
-    elif appointment.status in (Status.CONFIRMED, Status.CANCELLED):
-        recipient = appointment.patient
-    else:
-        return
-    send_appointment_email(
-        appointment, recipient, "scheduling/email/status_changed.txt", reason=reason
-    )
 
 
 def refresh_next_free(*, doctor_ids=None, now=None) -> int:

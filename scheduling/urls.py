@@ -28,6 +28,8 @@ urlpatterns = [
         name="reschedule",
     ),
     path("appointments/<int:appointment_id>/ics/", appointments.appointment_ics, name="ics"),
+    # The short link that SMS carry: a redirect to the appointment's page.
+    path("a/<int:appointment_id>/", appointments.short_link, name="short_link"),
     path("appointments/<int:appointment_id>/status/", appointments.change_status, name="status"),
     path(
         "appointments/<int:appointment_id>/queue/",

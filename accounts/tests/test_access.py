@@ -49,3 +49,24 @@ def test_admin_refuses_patients(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+@pytest.mark.parametrize("role", ["patient", "doctor", "staff"])
+def test_notifications_show_only_ones_own(client, role):
+    from appion.messaging.services import add_notification
+
+    user = {
+        "patient": PatientFactory,
+        "doctor": lambda: DoctorProfileFactory().user,
+        "staff": StaffFactory,
+    }[role]()
+    other = PatientFactory()
+    add_notification(recipient=user, text="Mine to read")
+    add_notification(recipient=other, text="Not yours")
+
+    assert client.get("/notifications/").status_code == 302  # a visitor logs in first
+    client.force_login(user)
+    page = client.get("/notifications/").content.decode()
+    assert "Mine to read" in page
+    assert "Not yours" not in page
+    assert other.notifications.get().read_at is None  # someone else's stay unread

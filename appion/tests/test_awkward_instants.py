@@ -128,6 +128,7 @@ def test_reminders_go_to_the_next_24_hours_only(instant, doctor):
     out = StringIO()
 
     call_command("send_reminders", stdout=out, stderr=StringIO())
+    call_command("send_notifications", "--once", stdout=out, stderr=StringIO())
 
     assert [m.to[0] for m in mail.outbox] == [soon.patient.email]
     soon.refresh_from_db()

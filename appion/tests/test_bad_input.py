@@ -80,6 +80,9 @@ MAY_CHANGE_ON_REFUSAL = {
     "reports.reportday",
     "reports.reportmonth",
     "reports.dailyfigure",
+    # Opening /notifications/ marks the user's notifications read (whatever the page
+    # number asked for): a read receipt, not a change the input asked for.
+    "messaging.notification",
 }
 # Columns that a refused request may write, in rows that it may not otherwise change: a
 # calendar feed's fetch counter counts every fetch (the feed's answer is a 200 that
@@ -229,6 +232,7 @@ def valid_values(world):
         "password1": "Str0ng#Pass2026",
         "password2": "Str0ng#Pass2026",
         "date_of_birth": "1990-05-17",
+        "notify_by": "both",
         "gender": "female",
         "blood_group": "O+",
         "licence_number": "A-77777",
@@ -495,6 +499,8 @@ ENDPOINTS = [
         post=("start",),
     ),
     Endpoint("scheduling:ics", lambda w: f"/appointments/{w.pending.pk}/ics/"),
+    Endpoint("scheduling:short_link", lambda w: f"/a/{w.pending.pk}/"),
+    Endpoint("messaging:notifications", lambda w: "/notifications/", get=("page",)),
     Endpoint("scheduling:my_data", lambda w: "/accounts/profile/data/"),
     # The patient's feed, fetched without logging in (by every role alike).
     Endpoint("scheduling:calendar_feed", lambda w: f"/calendar/{w.calendar_feed.secret}.ics"),

@@ -3,10 +3,13 @@ gunicorn with the repository's config serves /healthz and hashed, compressed sta
 collected by `collectstatic` (WhiteNoise)."""
 
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 
-from appion.tests.servers import Visitor, gunicorn, manage, production_env
+from appion.tests.servers import BASE_DIR, Visitor, gunicorn, manage, production_env
 
 REDIS = "rediscache://127.0.0.1:6379/5"
 
@@ -75,3 +78,49 @@ def test_gunicorn_serves_healthz_and_hashed_static_files(tmp_path):
     # The access log keeps the path, never the query string (a patient's search).
     assert '"GET / HTTP/1.1" 200' in log
     assert "Rahima" not in log
+
+
+# The notification worker: a systemd unit, or a cron line.
+
+DEPLOY = BASE_DIR / "deploy"
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze")
+def test_the_worker_unit_passes_systemd_analyze_verify(tmp_path):
+    unit = (DEPLOY / "appion-notifications.service").read_text()
+    assert "ExecStart=/srv/appion/.venv/bin/python manage.py send_notifications\n" in unit
+    # Verified as installed here: this checkout for /srv/appion, this Python.
+    local = unit.replace("/srv/appion/.venv/bin/python", sys.executable).replace(
+        "/srv/appion", str(BASE_DIR)
+    )
+    path = tmp_path / "appion-notifications.service"
+    path.write_text(local)
+
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cron_alternative_sends_what_is_due():
+    from appion.messaging.models import OutboxMessage
+    from appion.messaging.services import queue_sms
+
+    [line] = [
+        line
+        for line in (DEPLOY / "appion.cron").read_text().splitlines()
+        if "send_notifications" in line and "manage.py" in line
+    ]
+    command = line.split("manage.py", 1)[1].split()
+    assert command == ["send_notifications", "--once"]
+    queue_sms(to="+8801712345678", text="Appion: serial 3", kind="test")
+
+    result = manage(*command, env=production_env(SMS_URL="console://"))
+
+    assert result.returncode == 0, result.stderr
+    assert "Sent 1, to retry later 0, failed 0." in result.stdout
+    assert "SMS to +8801712345678 (gsm7, 1 part(s)):\nAppion: serial 3" in result.stdout
+    assert OutboxMessage.objects.get().status == "sent"

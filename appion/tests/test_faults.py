@@ -1,5 +1,6 @@
-"""Faults: the database going away, the mail server failing, a request killed in the
-middle of its transaction. PostgreSQL-only cases skip on SQLite, saying why."""
+"""Faults: the database going away, the mail server failing (the messages wait in the
+outbox), a request killed in the middle of its transaction. PostgreSQL-only cases skip
+on SQLite, saying why."""
 
 import logging
 import smtplib
@@ -10,6 +11,8 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+import time_machine
+from django.core import mail
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError, OperationalError, connection
@@ -17,6 +20,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
+from appion.messaging.models import OutboxMessage
 from scheduling.models import Appointment, AppointmentEvent
 from scheduling.tests.factories import AppointmentFactory, open_every_day
 
@@ -164,8 +168,8 @@ def refusing_mail(settings):
 
 
 @pytest.mark.django_db
-def test_a_booking_stands_when_the_mail_server_is_down(
-    client, refusing_mail, caplog, django_capture_on_commit_callbacks
+def test_a_booking_stands_when_the_mail_server_is_down_and_its_emails_wait(
+    client, refusing_mail, settings, send_outbox, django_capture_on_commit_callbacks
 ):
     doctor = open_every_day(DoctorProfileFactory())
     patient = PatientFactory()
@@ -173,24 +177,36 @@ def test_a_booking_stands_when_the_mail_server_is_down(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(BOOK_URL.format(doctor.pk), {"symptoms": "Fever"})
-        assert refusing_mail.attempts == 0  # the emails wait for the commit
-
     appointment = Appointment.objects.get()
     assert response.status_code == 302
     assert response.url == f"/appointments/{appointment.pk}/"
-    assert appointment.events.count() == 1
+    assert refusing_mail.attempts == 0  # the request only writes to the outbox
+
+    assert send_outbox() == {"sent": 0, "retry": 2, "failed": 0}
     assert refusing_mail.attempts == 2  # the patient's and the doctor's
-    failures = [r for r in caplog.records if r.name == "appion.scheduling"]
-    assert len(failures) == 2
-    assert all(r.levelno == logging.ERROR and r.exc_info for r in failures)
-    assert str(appointment.pk) in failures[0].getMessage()
+    waiting = OutboxMessage.objects.filter(channel="email")
+    assert sorted(waiting.values_list("address", flat=True)) == sorted(
+        [patient.email, doctor.user.email]
+    )
+    for message in waiting:
+        assert (message.status, message.attempts) == ("pending", 1)
+        assert message.last_error.startswith("ConnectionRefusedError")
+        assert message.next_attempt_at > timezone.now()
+    assert appointment.events.count() == 1
     page = client.get(response.url).content.decode()
     assert f"Serial {appointment.serial}" in page
+
+    # The mail server is back; after the backoff the emails go out, once each.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert send_outbox() == {"sent": 2, "retry": 0, "failed": 0}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([patient.email, doctor.user.email])
+    assert set(waiting.values_list("status", flat=True)) == {"sent"}
 
 
 @pytest.mark.django_db
 def test_a_status_change_stands_when_the_mail_server_refuses(
-    client, refusing_mail, caplog, django_capture_on_commit_callbacks
+    client, refusing_mail, send_outbox, django_capture_on_commit_callbacks
 ):
     refusing_mail.error = smtplib.SMTPRecipientsRefused({"x@example.com": (550, b"no")})
     doctor = open_every_day(DoctorProfileFactory())
@@ -199,12 +215,15 @@ def test_a_status_change_stands_when_the_mail_server_refuses(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/appointments/{appointment.pk}/status/", {"to": "confirmed"})
+    send_outbox()
 
     appointment.refresh_from_db()
     assert appointment.status == "confirmed"
     assert appointment.events.get().to_status == "confirmed"
     assert refusing_mail.attempts == 1
-    assert [r.levelno for r in caplog.records if r.name == "appion.scheduling"] == [logging.ERROR]
+    message = OutboxMessage.objects.get(kind="confirmed")
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert "SMTPRecipientsRefused" in message.last_error
     page = client.get(response.url).content.decode()
     assert "The appointment is now confirmed." in page
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from appion import clinic_calendar
+from appion.messaging.services import add_notification
 from locations.tests.factories import ThanaFactory
 from scheduling import selectors, services
 from scheduling.models import VisitNotes
@@ -108,6 +109,8 @@ def site():
     services.set_late_notice(
         chamber=doctor.chambers.get(), by=doctor.user, minutes=20, reason="Ward round"
     )
+    for text in ("Booked with Dr. Nasima Haque, serial 4.", "Confirmed: Dr. Nasima Haque."):
+        add_notification(recipient=patient, text=text, link=f"/appointments/{booked.pk}/")
 
     def cookie(user):
         client = Client()
@@ -134,6 +137,7 @@ def site():
         ("my appointments", "/appointments/", as_patient),
         ("appointment with notes", f"/appointments/{seen.pk}/", as_patient),
         ("profile", "/accounts/profile/", as_patient),
+        ("notifications", "/notifications/", as_patient),
         ("portal", "/portal/", as_doctor),
         ("agenda", "/portal/agenda/?view=week", as_doctor),
         ("appointment (doctor)", f"/portal/appointments/{seen.pk}/", as_doctor),

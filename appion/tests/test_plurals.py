@@ -98,36 +98,36 @@ def run(command, *args):
 
 
 @pytest.mark.parametrize(
-    ("count", "sent", "would_send"),
+    ("count", "queued", "would_send"),
     [
-        (1, "Sent 1 reminder.", "Would send 1 reminder."),
-        (2, "Sent 2 reminders.", "Would send 2 reminders."),
+        (1, "Queued 1 reminder.", "Would send 1 reminder."),
+        (2, "Queued 2 reminders.", "Would send 2 reminders."),
     ],
 )
-def test_reminders_are_counted(count, sent, would_send):
+def test_reminders_are_counted(count, queued, would_send):
     for hour in range(count):
         AppointmentFactory(start=NOW + timedelta(hours=hour + 2), status="confirmed")
     assert run("send_reminders", "--dry-run") == (would_send, "")
-    assert run("send_reminders") == (sent, "")
+    assert run("send_reminders") == (queued, "")
 
 
 @pytest.mark.parametrize(
-    ("count", "failed"),
+    ("count", "message"),
     [
-        (1, "Could not send 1 reminder; the next run retries it."),
-        (2, "Could not send 2 reminders; the next run retries them."),
+        (1, "1 message will be sent again by the worker."),
+        (2, "2 messages will be sent again by the worker."),
     ],
 )
-def test_failed_reminders_are_counted(monkeypatch, count, failed):
-    from django.core.mail import EmailMultiAlternatives
+def test_messages_retried_from_the_admin_are_counted(admin_client, count, message):
+    from appion.messaging.services import queue_sms
 
-    def refuse(self, fail_silently=False):
-        raise OSError("mail server down")
-
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
-    for hour in range(count):
-        AppointmentFactory(start=NOW + timedelta(hours=hour + 2), status="confirmed")
-    assert run("send_reminders") == ("Sent 0 reminders.", failed)
+    ids = [queue_sms(to=f"+88017123456{n:02d}", text="x").pk for n in range(count)]
+    response = admin_client.post(
+        "/admin/messaging/outboxmessage/",
+        {"action": "retry_now", "_selected_action": ids},
+        follow=True,
+    )
+    assert message in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from accounts.tests.factories import (
     SpecializationFactory,
     StaffFactory,
 )
+from appion.messaging.services import add_notification
 from locations.tests.factories import DistrictFactory, ThanaFactory
 from scheduling import selectors
 from scheduling.models import Appointment, AppointmentEvent, LateNotice
@@ -128,6 +129,11 @@ def build_world():
         end_date=today + timedelta(days=21),
         reason=XSS[0],
     )
+    # Unread notifications carrying markup, for the bell and /notifications/.
+    for user in (patient, doctor.user):
+        add_notification(
+            recipient=user, text=f"Booked with {XSS[2]}", link=f"/appointments/{pending.pk}/"
+        )
     slots = selectors.free_slots(doctor, today + timedelta(days=2), today + timedelta(days=6))
     free_start = next(slot for day in sorted(slots) for slot in slots[day]).start
     return World(

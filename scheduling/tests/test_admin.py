@@ -101,7 +101,7 @@ def booked(start=None, **values):
         doctor=doctor,
         start=start or at(2, 10),
         symptoms="Fever",
-        send_emails=False,
+        notify=False,
         **values,
     )
 
@@ -202,7 +202,7 @@ def test_posted_doctor_patient_times_serial_and_fee_change_nothing(admin_client)
 
 
 def test_staff_confirm_through_the_status_service_with_history_and_email(
-    admin_client, django_capture_on_commit_callbacks
+    admin_client, django_capture_on_commit_callbacks, send_outbox
 ):
     appointment = booked()
     staff = StaffFactory()
@@ -224,6 +224,7 @@ def test_staff_confirm_through_the_status_service_with_history_and_email(
         "confirmed",
         "Called the patient",
     )
+    send_outbox()
     assert [message.to for message in mail.outbox] == [[appointment.patient.email]]
 
 

@@ -101,7 +101,7 @@ def test_a_visitor_gets_one_page_to_register_or_log_in_and_book(client, doctor):
 
 
 def test_a_visitor_registers_and_books_in_one_submit(
-    client, doctor, django_capture_on_commit_callbacks
+    client, doctor, django_capture_on_commit_callbacks, send_outbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(book_url(doctor, at(10)), registration())
@@ -116,6 +116,7 @@ def test_a_visitor_registers_and_books_in_one_submit(
     assert (appointment.patient, appointment.doctor, appointment.start) == (user, doctor, at(10))
     assert appointment.symptoms == "Fever for <b>three</b> days"
     assert appointment.notes == "Morning is better"
+    send_outbox()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([user.email, doctor.user.email])
 
     confirmation = client.get(response.url)

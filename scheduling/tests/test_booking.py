@@ -45,7 +45,9 @@ def patient(client):
     return user
 
 
-def test_patient_books_a_slot(client, doctor, patient, django_capture_on_commit_callbacks):
+def test_patient_books_a_slot(
+    client, doctor, patient, django_capture_on_commit_callbacks, send_outbox
+):
     assert client.get(book_url(doctor, at(10))).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(book_url(doctor, at(10)), {"symptoms": "Fever", "notes": ""})
@@ -60,6 +62,7 @@ def test_patient_books_a_slot(client, doctor, patient, django_capture_on_commit_
     assert appointment.symptoms == "Fever"
     event = AppointmentEvent.objects.get()
     assert (event.actor, event.from_status, event.to_status) == (patient, "", "pending")
+    send_outbox()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([patient.email, doctor.user.email])
 
     page = client.get(response.url).content.decode()

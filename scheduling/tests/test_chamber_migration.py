@@ -8,9 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts.tests.factories import PatientFactory
 from locations.tests.factories import ThanaFactory
-from scheduling.tests.test_serials import historical_doctor
+from scheduling.tests.test_serials import historical_doctor, historical_user
 
 DHAKA = ZoneInfo("Asia/Dhaka")
 DAY = datetime(2026, 6, 2, tzinfo=DHAKA).date()
@@ -41,7 +40,7 @@ def test_each_doctors_chamber_hours_and_appointments_become_their_first_chamber(
         booked = [
             Appointment.objects.create(
                 doctor_id=doctor.pk,
-                patient_id=PatientFactory().pk,
+                patient_id=historical_user(apps).pk,
                 start=at(hour),
                 end=at(hour) + timedelta(hours=1),
                 date=DAY,

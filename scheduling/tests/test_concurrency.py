@@ -169,7 +169,7 @@ def test_bookings_racing_for_the_next_free_serial_all_get_distinct_ones():
                 patient=PatientFactory(),
                 doctor=doctor,
                 start=datetime.combine(day, time(hour), tzinfo=tz),
-                send_emails=False,
+                notify=False,
             )
         services.save_schedule(doctor=doctor, slot_minutes=30)
         # On the 30-minute grid 09:00-10:30 are positions 1-3, free; 10:30-11:30 are
@@ -186,7 +186,7 @@ def test_bookings_racing_for_the_next_free_serial_all_get_distinct_ones():
                     patient=p,
                     doctor=DoctorProfile.objects.get(pk=doctor.pk),
                     start=s,
-                    send_emails=False,
+                    notify=False,
                 )
                 for p, s in zip(patients, starts, strict=True)
             ]

@@ -128,23 +128,27 @@ def test_history_records_each_step(client, doctor):
     assert "Feeling better" in page
 
 
-def test_emails_go_to_the_other_side_in_their_language(doctor, django_capture_on_commit_callbacks):
+def test_emails_go_to_the_other_side_in_their_language(
+    doctor, django_capture_on_commit_callbacks, send_outbox
+):
     appointment = make(doctor, "pending")
     appointment.patient.preferred_language = "bn"
     appointment.patient.save()
 
     with django_capture_on_commit_callbacks(execute=True):
         services.change_status(appointment=appointment, to="confirmed", by=doctor.user)
+    send_outbox()
     assert mail.outbox[-1].to == [appointment.patient.email]
     assert "নিশ্চিত" in mail.outbox[-1].subject
 
     with django_capture_on_commit_callbacks(execute=True):
         services.cancel_appointment(appointment=appointment, by=appointment.patient, reason="x")
+    send_outbox()
     assert mail.outbox[-1].to == [doctor.user.email]
 
 
 def test_failing_mail_server_does_not_undo_the_change(
-    doctor, django_capture_on_commit_callbacks, monkeypatch
+    doctor, django_capture_on_commit_callbacks, monkeypatch, send_outbox
 ):
     def broken(*args, **kwargs):
         raise OSError("mail server down")
@@ -153,6 +157,7 @@ def test_failing_mail_server_does_not_undo_the_change(
     appointment = make(doctor, "pending")
     with django_capture_on_commit_callbacks(execute=True):
         services.change_status(appointment=appointment, to="confirmed", by=doctor.user)
+    assert send_outbox() == {"sent": 0, "retry": 1, "failed": 0}
     appointment.refresh_from_db()
     assert appointment.status == "confirmed"
 
@@ -329,7 +334,7 @@ def test_my_appointments_lists_upcoming_first_and_history_latest_first(client, d
 
 
 def test_confirmation_email_has_html_and_the_calendar_file(
-    doctor, django_capture_on_commit_callbacks
+    doctor, django_capture_on_commit_callbacks, send_outbox
 ):
     from icalendar import Calendar
 
@@ -337,6 +342,7 @@ def test_confirmation_email_has_html_and_the_calendar_file(
     with django_capture_on_commit_callbacks(execute=True):
         services.change_status(appointment=appointment, to="confirmed", by=doctor.user)
 
+    send_outbox()
     message = mail.outbox[-1]
     assert message.alternatives[0][1] == "text/html"
     name, content, mimetype = message.attachments[0]
@@ -344,13 +350,16 @@ def test_confirmation_email_has_html_and_the_calendar_file(
     assert Calendar.from_ical(content).walk("VEVENT")[0].decoded("DTSTART") == appointment.start
 
 
-def test_reschedule_emails_both_sides_once(client, doctor, django_capture_on_commit_callbacks):
+def test_reschedule_emails_both_sides_once(
+    client, doctor, django_capture_on_commit_callbacks, send_outbox
+):
     appointment = make(doctor, "confirmed")
     with django_capture_on_commit_callbacks(execute=True):
         services.reschedule_appointment(
             appointment=appointment, start=at(15), by=appointment.patient
         )
 
+    send_outbox()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [appointment.patient.email, doctor.user.email]
     )
@@ -358,7 +367,7 @@ def test_reschedule_emails_both_sides_once(client, doctor, django_capture_on_com
 
 
 def test_decline_email_reaches_the_patient_with_the_reason(
-    client, doctor, django_capture_on_commit_callbacks
+    client, doctor, django_capture_on_commit_callbacks, send_outbox
 ):
     pending = make(doctor, "pending")
     client.force_login(doctor.user)
@@ -367,16 +376,20 @@ def test_decline_email_reaches_the_patient_with_the_reason(
             f"/appointments/{pending.pk}/status/",
             {"to": "declined", "decline-reason": "Chamber closed for repairs"},
         )
+    send_outbox()
     message = mail.outbox[-1]
     assert message.to == [pending.patient.email]
     assert message.subject.startswith("Appointment cancelled")
     assert "Chamber closed for repairs" in message.body
 
 
-def test_booking_emails_each_side_in_their_own_language(doctor, django_capture_on_commit_callbacks):
+def test_booking_emails_each_side_in_their_own_language(
+    doctor, django_capture_on_commit_callbacks, send_outbox
+):
     patient = PatientFactory(preferred_language="bn")
     with django_capture_on_commit_callbacks(execute=True):
         services.book_appointment(patient=patient, doctor=doctor, start=at(9))
+    send_outbox()
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert "অপেক্ষমাণ" in by_recipient[patient.email].subject
     assert by_recipient[doctor.user.email].subject.startswith("Appointment pending")

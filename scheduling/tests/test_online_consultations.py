@@ -71,7 +71,7 @@ def consultation(doctor, day):
     patient = PatientFactory(full_name="Rahima Begum")
     start = datetime.combine(day, time(15), tzinfo=DHAKA)
     appointment = services.book_appointment(
-        patient=patient, doctor=doctor, start=start, send_emails=False
+        patient=patient, doctor=doctor, start=start, notify=False
     )
     return services.change_status(
         appointment=appointment, to=Appointment.Status.CONFIRMED, by=doctor.user

@@ -134,7 +134,7 @@ def test_evening_chamber_needs_wider_business_hours(client, doctor, settings):
 
 
 def test_time_off_with_bookings_lists_them_and_cancels_all_with_a_message(
-    client, doctor, django_capture_on_commit_callbacks
+    client, doctor, django_capture_on_commit_callbacks, send_outbox
 ):
     open_every_day(doctor)
     day = timezone.localdate() + timedelta(days=5)
@@ -168,6 +168,7 @@ def test_time_off_with_bookings_lists_them_and_cancels_all_with_a_message(
     assert statuses[other_day.pk] == "pending"
     events = AppointmentEvent.objects.filter(to_status="cancelled")
     assert {e.reason for e in events} == {"Sorry, I am away at a conference."}
+    send_outbox()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.patient.email for a in booked)
 
 

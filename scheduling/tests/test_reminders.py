@@ -14,6 +14,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, UserFactory
+from appion.messaging.models import Notification, OutboxMessage
+from appion.messaging.worker import Worker
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory
 
@@ -29,6 +31,11 @@ def run(*args):
     return out.getvalue().strip()
 
 
+def deliver():
+    """The worker's run (send_notifications --once): the queued reminders go out."""
+    return Worker().run_once()
+
+
 def appointment_in(delta, status=Appointment.Status.CONFIRMED, **kwargs):
     start = timezone.now().replace(microsecond=0) + delta
     return AppointmentFactory(start=start, status=status, **kwargs)
@@ -40,7 +47,10 @@ def test_sends_one_reminder_with_the_calendar_file():
     patient = PatientFactory(email="rahim@example.com")
     appointment = appointment_in(timedelta(hours=5), doctor=doctor, patient=patient, serial=4)
 
-    assert run() == "Sent 1 reminder."
+    assert run() == "Queued 1 reminder."
+    assert mail.outbox == []  # queued in the outbox, sent by the worker
+    assert Notification.objects.get(recipient=patient).kind == "reminder"
+    deliver()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -72,7 +82,8 @@ def test_skips_appointments_that_are_not_due():
     appointment_in(timedelta(hours=3), reminder_sent_at=now - timedelta(hours=1))
     due = appointment_in(timedelta(hours=23))
 
-    assert run() == "Sent 1 reminder."
+    assert run() == "Queued 1 reminder."
+    deliver()
 
     assert [message.to for message in mail.outbox] == [[due.patient.email]]
 
@@ -82,8 +93,9 @@ def test_a_second_run_sends_nothing():
     appointment_in(timedelta(hours=2))
     appointment_in(timedelta(hours=6))
 
-    assert run() == "Sent 2 reminders."
-    assert run() == "Sent 0 reminders."
+    assert run() == "Queued 2 reminders."
+    assert run() == "Queued 0 reminders."
+    deliver()
 
     assert len(mail.outbox) == 2
 
@@ -94,10 +106,11 @@ def test_dry_run_sends_and_changes_nothing():
 
     assert run("--dry-run") == "Would send 1 reminder."
 
-    assert mail.outbox == []
+    assert not OutboxMessage.objects.exists()
+    assert not Notification.objects.exists()
     appointment.refresh_from_db()
     assert appointment.reminder_sent_at is None
-    assert run() == "Sent 1 reminder."
+    assert run() == "Queued 1 reminder."
 
 
 @pytest.mark.django_db
@@ -107,6 +120,7 @@ def test_reminder_is_in_the_patients_language():
     weekday = BENGALI_WEEKDAYS[timezone.localtime(appointment.start).weekday()]
 
     run()
+    deliver()
 
     [message] = mail.outbox
     # The weekday comes from Django's date formatting, which only gives Bengali names
@@ -131,6 +145,7 @@ def test_bengali_reminder_subject_has_bengali_digits_for_the_serial_and_date():
         )
 
         run()
+        deliver()
 
     [message] = mail.outbox
     assert message.subject == (
@@ -147,29 +162,33 @@ def test_english_patient_gets_english_even_when_bengali_is_active():
 
     with translation.override("bn"):
         run()
+        deliver()
 
     [message] = mail.outbox
     assert english_weekday in message.subject
 
 
 @pytest.mark.django_db
-def test_a_failed_send_releases_the_claim_and_the_run_completes(monkeypatch, caplog):
+def test_a_reminder_waits_in_the_outbox_while_the_mail_server_is_down(monkeypatch):
     appointment = appointment_in(timedelta(hours=2))
 
     def refuse(self, fail_silently=False):
         raise OSError("mail server down")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
-
-    with caplog.at_level("WARNING", logger="appion.scheduling"):
-        assert run() == "Sent 0 reminders."
+    assert run() == "Queued 1 reminder."
+    assert deliver() == {"sent": 0, "retry": 1, "failed": 0}
 
     appointment.refresh_from_db()
-    assert appointment.reminder_sent_at is None
-    assert any(record.name == "appion.scheduling" for record in caplog.records)
+    assert appointment.reminder_sent_at is not None  # queued once, never again
+    message = OutboxMessage.objects.get(kind="reminder")
+    assert (message.status, message.last_error) == ("pending", "OSError: mail server down")
 
     monkeypatch.undo()
-    assert run() == "Sent 1 reminder."
+    assert run() == "Queued 0 reminders."
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert deliver() == {"sent": 1, "retry": 0, "failed": 0}
+    assert [m.to for m in mail.outbox] == [[appointment.patient.email]]
 
 
 @pytest.mark.django_db
@@ -185,17 +204,28 @@ def test_one_failure_does_not_stop_the_other_reminders(monkeypatch):
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_one)
 
-    assert run() == "Sent 1 reminder."
+    assert run() == "Queued 2 reminders."
+    assert deliver() == {"sent": 1, "retry": 1, "failed": 0}
 
     assert [message.to for message in mail.outbox] == [[other.patient.email]]
-    failing.refresh_from_db()
-    other.refresh_from_db()
-    assert failing.reminder_sent_at is None
-    assert other.reminder_sent_at is not None
+    waiting = OutboxMessage.objects.get(status="pending")
+    assert waiting.address == failing.patient.email
+
+
+@pytest.mark.django_db
+def test_a_reminder_not_sent_before_the_visit_begins_is_dropped(monkeypatch):
+    appointment = appointment_in(timedelta(hours=2))
+    assert run() == "Queued 1 reminder."
+
+    with time_machine.travel(appointment.start + timedelta(minutes=1)):
+        assert deliver() == {"sent": 0, "retry": 0, "failed": 1}
+    assert mail.outbox == []
+    message = OutboxMessage.objects.get(kind="reminder")
+    assert (message.status, message.last_error) == ("failed", "expired before it could be sent")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_send_each_reminder_once(monkeypatch):
+def test_concurrent_runs_queue_each_reminder_once(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
     appointments = [appointment_in(timedelta(hours=1, minutes=10 * i)) for i in range(12)]
@@ -228,6 +258,11 @@ def test_concurrent_runs_send_each_reminder_once(monkeypatch):
         thread.join(timeout=60)
 
     assert errors == []
-    assert sorted(sent_to) == sorted(a.patient.email for a in appointments)
     assert sum(int(output.split()[1]) for output in outputs) == len(appointments)
     assert not Appointment.objects.filter(reminder_sent_at__isnull=True).exists()
+    queued = OutboxMessage.objects.filter(kind="reminder")
+    assert sorted(queued.values_list("address", flat=True)) == sorted(
+        a.patient.email for a in appointments
+    )
+    deliver()
+    assert sorted(sent_to) == sorted(a.patient.email for a in appointments)

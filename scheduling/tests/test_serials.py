@@ -15,7 +15,6 @@ from accounts.tests.factories import (
     DoctorProfileFactory,
     PatientFactory,
     SpecializationFactory,
-    UserFactory,
 )
 from scheduling import services
 from scheduling.models import Appointment
@@ -49,7 +48,7 @@ def book(doctor, start, patient=None):
         patient=patient or PatientFactory(),
         doctor=DoctorProfile.objects.get(pk=doctor.pk),
         start=start,
-        send_emails=False,
+        notify=False,
     )
 
 
@@ -161,10 +160,19 @@ def test_the_schedule_form_explains_what_a_new_slot_length_does(client, db):
     assert "otherwise the one after the day" in page
 
 
+def historical_user(apps, role="patient"):
+    """A user made with the historical User of a migration state (the factories' models
+    may have columns that the tables there do not)."""
+    User = apps.get_model("accounts", "User")
+    number = User.objects.count() + 1
+    return User.objects.create(
+        email=f"historical{number}@example.com", full_name="Historical", role=role, password="!"
+    )
+
+
 def historical_doctor(apps, **fields):
-    """A doctor made with the historical DoctorProfile of a migration state (the
-    factories' models may have columns that the tables there do not)."""
-    user = UserFactory(role="doctor")
+    """A doctor made with the historical DoctorProfile and User of a migration state."""
+    user = historical_user(apps, role="doctor")
     return apps.get_model("accounts", "DoctorProfile").objects.create(
         user_id=user.pk,
         licence_number=f"H-{user.pk}",
@@ -190,7 +198,7 @@ def test_the_migration_fills_the_date_and_renumbers_repeated_serials():
         def add(start, minutes, serial, *, status="confirmed", doctor=doctor):
             return old.objects.create(
                 doctor_id=doctor.pk,
-                patient_id=PatientFactory().pk,
+                patient_id=historical_user(apps).pk,
                 start=start,
                 end=start + timedelta(minutes=minutes),
                 serial=serial,

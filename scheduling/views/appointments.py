@@ -153,6 +153,13 @@ def reschedule(request, appointment_id):
     return render(request, "scheduling/reschedule.html", context)
 
 
+@require_http_methods(["GET", "HEAD"])
+def short_link(request, appointment_id):
+    """/a/<id>/, the link in an SMS: on to the appointment's page, which decides who may
+    see it (the redirect itself reveals nothing)."""
+    return redirect("scheduling:appointment", appointment_id=appointment_id)
+
+
 @login_required
 def appointment_ics(request, appointment_id):
     appointment = visible_appointment(request, appointment_id)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from appion.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notifications"),
+]
