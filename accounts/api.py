@@ -211,6 +211,26 @@ PROFILE_FIELDS = (
 )
 
 
+PROFILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    # Any other field is refused (422), not ignored.
+                    "additionalProperties": False,
+                    "properties": {
+                        name: {"type": "integer" if name.endswith("_id") else "string"}
+                        for name in PROFILE_FIELDS
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 def as_text(value):
     """A profile value as the profile form's post would carry it."""
     if value is None:
@@ -229,7 +249,11 @@ def _patch_changes_mobile(request):
     return isinstance(mobile, str) and asks_new_mobile(request.user, mobile)
 
 
-@users_router.patch("/me", response={200: UserOut, 403: DetailOut, 422: dict, 429: DetailOut})
+@users_router.patch(
+    "/me",
+    response={200: UserOut, 403: DetailOut, 422: dict, 429: DetailOut},
+    openapi_extra=PROFILE_BODY,
+)
 @limit_profile_saves(_patch_changes_mobile, methods=("PATCH",))
 def update_me(request):
     """Change a patient's own profile from a JSON object of PROFILE_FIELDS: the profile

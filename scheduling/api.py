@@ -96,6 +96,10 @@ class DirectoryQuery(Schema):
     page: int = 1
 
 
+class DetailOut(Schema):
+    detail: str
+
+
 class ErrorsOut(Schema):
     detail: list[dict]
 
@@ -197,7 +201,7 @@ def doctors(request, query: Query[DirectoryQuery]):
     }
 
 
-@router.get("/doctors/{doctor_id}", response=DoctorDetailOut)
+@router.get("/doctors/{doctor_id}", response={200: DoctorDetailOut, 404: DetailOut})
 def doctor(request, doctor_id: int):
     """A verified doctor's profile with their next free slot; 404 for any other id."""
     doctor = _listed_doctor(doctor_id)
@@ -211,7 +215,9 @@ def _slots_address(request, doctor_id):
     return "api-" + selectors.slots_cache_key(doctor_id, day, get_language())
 
 
-@router.get("/doctors/{doctor_id}/slots", response={200: list[SlotOut], 422: ErrorsOut})
+@router.get(
+    "/doctors/{doctor_id}/slots", response={200: list[SlotOut], 404: DetailOut, 422: ErrorsOut}
+)
 @decorate_view(_keep_answers("APPION_SLOTS_CACHE_SECONDS", _slots_address))
 def doctor_slots(request, doctor_id: int, date: date | None = None):
     """The doctor's free slots of `date` (default: their first bookable day), inside
@@ -233,10 +239,6 @@ def doctor_slots(request, doctor_id: int, date: date | None = None):
 appointments_router = Router(tags=["appointments"], auth=tokens.BearerToken())
 
 MAX_LIMIT = 100
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 class AppointmentIn(Schema):
@@ -290,7 +292,7 @@ class RescheduleIn(Schema):
     appointment_datetime: str
 
 
-REFUSALS = {200: AppointmentOut, 403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
+REFUSALS = {403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
 
 
 def appointment_data(appointment, user=None):
@@ -415,7 +417,7 @@ def appointment(request, appointment_id: int):
     return appointment_data(_visible(request, appointment_id), request.auth)
 
 
-@appointments_router.patch("/{appointment_id}/status", response=REFUSALS)
+@appointments_router.patch("/{appointment_id}/status", response={200: AppointmentOut, **REFUSALS})
 def change_status(request, appointment_id: int, payload: StatusIn):
     """Move the appointment to `status` through services.change_status: 403 when the
     caller's part in it does not allow that move, 409 when the appointment's state or
@@ -441,7 +443,7 @@ def change_status(request, appointment_id: int, payload: StatusIn):
     return appointment_data(_visible(request, appointment.pk), request.auth)
 
 
-@appointments_router.post("/{appointment_id}/cancel", response=REFUSALS)
+@appointments_router.post("/{appointment_id}/cancel", response={200: AppointmentOut, **REFUSALS})
 def cancel(request, appointment_id: int, payload: CancelIn | None = None):
     """Cancel the appointment (services.cancel_appointment), with an optional reason."""
     appointment = _visible(request, appointment_id)
@@ -457,7 +459,9 @@ def cancel(request, appointment_id: int, payload: CancelIn | None = None):
     return appointment_data(_visible(request, appointment.pk), request.auth)
 
 
-@appointments_router.post("/{appointment_id}/reschedule", response=REFUSALS)
+@appointments_router.post(
+    "/{appointment_id}/reschedule", response={200: AppointmentOut, **REFUSALS}
+)
 def reschedule(request, appointment_id: int, payload: RescheduleIn):
     """Move the caller's appointment to another free slot of the same doctor
     (services.reschedule_appointment: the old one is cancelled, the new one booked, or
@@ -473,7 +477,21 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
     return appointment_data(_visible(request, new.pk), request.auth)
 
 
-@appointments_router.get("/{appointment_id}/ics", response={404: DetailOut})
+ICS_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The appointment as an iCalendar (RFC 5545) file",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+@appointments_router.get(
+    "/{appointment_id}/ics",
+    response={200: None, 404: DetailOut},
+    openapi_extra=ICS_RESPONSE,
+)
 def appointment_ics(request, appointment_id: int):
     """The appointment as an iCalendar file, as the appointment page offers it."""
     appointment = _visible(request, appointment_id)

@@ -113,3 +113,18 @@ def test_the_answers_django_ninja_gives_itself_are_as_documented(client):
     assert isinstance(unparseable.json()["detail"], str)
     assert not_a_number.status_code == 422
     assert not_a_number.json()["detail"][0]["loc"] == ["query", "division_id"]
+
+
+def test_the_document_names_each_operations_own_answers(client):
+    document = client.get("/api/v1/openapi.json").json()
+
+    assert "404" in _operation(document, "get", "/doctors/{doctor_id}")["responses"]
+    assert "404" in _operation(document, "get", "/doctors/{doctor_id}/slots")["responses"]
+    ics = _operation(document, "get", "/appointments/{appointment_id}/ics")["responses"]["200"]
+    assert list(ics["content"]) == ["text/calendar"]
+    # A booking answers 201, never 200.
+    assert "200" not in _operation(document, "post", "/appointments/")["responses"]
+    profile = _operation(document, "patch", "/users/me")["requestBody"]["content"]
+    fields = profile["application/json"]["schema"]
+    assert fields["additionalProperties"] is False
+    assert {"full_name", "mobile", "thana_id", "blood_group"} <= set(fields["properties"])
