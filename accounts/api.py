@@ -19,6 +19,7 @@ from accounts import audit, services, tokens, verification
 from accounts.forms import PatientProfileForm, PhotoForm
 from accounts.models import DoctorProfile, Specialization, User
 from accounts.views import asks_new_mobile, limit_profile_saves, profile_initial
+from appion.api_params import DatabaseInt
 from appion.ratelimits import limit_password_checks
 
 router = Router(tags=["auth"])
@@ -445,7 +446,11 @@ def paging_errors(skip, limit):
 
 @admin_router.get("/users", response={200: AdminUserPageOut, 403: DetailOut, 422: ErrorsOut})
 def admin_users(
-    request, skip: int = 0, limit: int = 20, role: str | None = None, q: str | None = None
+    request,
+    skip: DatabaseInt = 0,
+    limit: int = 20,
+    role: str | None = None,
+    q: str | None = None,
 ):
     """Every account (staff only) by email, `limit` (at most 100) from `skip`: of one
     `role` (patient, doctor), or whose email, name or mobile number contains `q` (the
@@ -496,7 +501,7 @@ def _admin_doctor(profile):
 
 
 @admin_router.get("/doctors", response={200: AdminDoctorPageOut, 403: DetailOut, 422: ErrorsOut})
-def admin_doctors(request, verified: bool | None = None, skip: int = 0, limit: int = 20):
+def admin_doctors(request, verified: bool | None = None, skip: DatabaseInt = 0, limit: int = 20):
     """Every doctor (staff only) in the admin's order, those awaiting verification first;
     only the verified or the unverified ones with `verified`."""
     staff_only(request)

@@ -30,6 +30,7 @@ from accounts.forms import DoctorProfileForm, PatientRegistrationForm
 from accounts.models import DoctorProfile, Specialization, User
 from accounts.views import profile_initial
 from appion import clinic_calendar
+from appion.api_params import DatabaseInt
 from appion.ratelimits import limit_posts
 from locations.models import Thana
 from scheduling import selectors, services
@@ -368,7 +369,7 @@ def book(request, payload: AppointmentIn):
 
 
 @appointments_router.get("/", response={200: AppointmentPageOut, 422: ErrorsOut})
-def appointments(request, skip: int = 0, limit: int = PAGE_SIZE, status: str | None = None):
+def appointments(request, skip: DatabaseInt = 0, limit: int = PAGE_SIZE, status: str | None = None):
     """The caller's appointments (a patient's own, a doctor's patients', staff all),
     latest first, `limit` (at most 100) from `skip`, of one `status` when given."""
     if (
@@ -520,11 +521,11 @@ def staff_only(request):
 )
 def admin_appointments(
     request,
-    skip: int = 0,
+    skip: DatabaseInt = 0,
     limit: int = PAGE_SIZE,
     status: str | None = None,
-    doctor_id: int | None = None,
-    patient_id: int | None = None,
+    doctor_id: DatabaseInt | None = None,
+    patient_id: DatabaseInt | None = None,
     start_date: date | None = None,
     end_date: date | None = None,
 ):

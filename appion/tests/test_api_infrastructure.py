@@ -7,6 +7,8 @@ import re
 import pytest
 from django.test import Client
 
+from accounts.tests.api_client import bearer
+from accounts.tests.factories import StaffFactory
 from appion.api import api
 
 
@@ -128,3 +130,30 @@ def test_the_document_names_each_operations_own_answers(client):
     fields = profile["application/json"]["schema"]
     assert fields["additionalProperties"] is False
     assert {"full_name", "mobile", "thana_id", "blood_group"} <= set(fields["properties"])
+
+
+HUGE = 10**20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/locations/districts?division_id={HUGE}",
+        f"/locations/thanas?district_id=-{HUGE}",
+        f"/appointments/?skip={HUGE}",
+        f"/admin/appointments?skip={HUGE}",
+        f"/admin/appointments?doctor_id={HUGE}",
+        f"/admin/appointments?patient_id={HUGE}",
+        f"/admin/users?skip={HUGE}",
+        f"/admin/doctors?skip={HUGE}",
+    ],
+)
+def test_an_integer_the_database_cannot_hold_is_422_not_500(path):
+    """SQLite raised OverflowError on such a number in a filter or an OFFSET (found by
+    Schemathesis: a district id of -3372984746273278005111422976)."""
+    staff = StaffFactory()
+    response = Client(raise_request_exception=False).get(f"/api/v1{path}", **bearer(staff))
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] in ("less_than_equal", "greater_than_equal")
