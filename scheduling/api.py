@@ -30,7 +30,7 @@ from accounts.forms import DoctorProfileForm, PatientRegistrationForm
 from accounts.models import DoctorProfile, Specialization, User
 from accounts.views import profile_initial
 from appion import clinic_calendar
-from appion.api_params import DatabaseInt
+from appion.api_params import CalendarDay, DatabaseInt
 from appion.ratelimits import limit_posts
 from locations.models import Thana
 from scheduling import selectors, services
@@ -526,8 +526,8 @@ def admin_appointments(
     status: str | None = None,
     doctor_id: DatabaseInt | None = None,
     patient_id: DatabaseInt | None = None,
-    start_date: date | None = None,
-    end_date: date | None = None,
+    start_date: CalendarDay | None = None,
+    end_date: CalendarDay | None = None,
 ):
     """Every appointment (staff only), newest first, `limit` (at most 100) from `skip`:
     of one `status`, doctor or patient, starting on the local days from `start_date` to
