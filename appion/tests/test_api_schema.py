@@ -7,9 +7,9 @@ and ones that break the document (wrong types, missing and extra fields, odd str
 numbers, bodies of another shape). Each is sent through WSGI to the app in this process,
 as a visitor, a patient, a doctor and staff (bearer tokens), to a small clinic
 (appion/tests/world.py); a visitor sometimes sends a token that is not one. Ids, dates,
-statuses and the fields of a login, a registration or a profile are often replaced by
-real ones (real_values), so that requests reach the objects and the services behind
-them, not only the 404s and 422s. For every response:
+statuses and the fields of a login, a registration, a profile or a schedule are often
+replaced by real ones (real_values), so that requests reach the objects and the services
+behind them, not only the 404s and 422s. For every response:
 
 - it is not a server error (5xx);
 - its status code is one the document names for the operation, and its content type and
@@ -101,7 +101,7 @@ def real_values(world, user):
         "patient_id": [world.patient.pk, world.other_patient.pk],
         **places,
         **{f"{name}_id": ids for name, ids in places.items()},
-        "specialization": [world.specialization.pk],
+        "specialization": [world.specialization.pk, world.specialization.name],
         "appointment_datetime": [world.free_start],
         "status": list(Appointment.Status.values),
         "date": [day.isoformat() for day in days],
@@ -119,6 +119,14 @@ def real_values(world, user):
         "gender": ["female"],
         "blood_group": ["O+"],
         "is_active": [True, False],
+        "license_number": ["A-77777"],
+        "qualifications": ["MBBS, FCPS (Medicine)"],
+        "experience_years": ["12"],
+        "consultation_fee": ["700", 650],
+        "available_timeslots": ["09:00-12:00,14:00-17:00", "", {"saturday": "10:00-13:00"}],
+        "days": [["saturday", "monday"]],
+        "chamber_name": ["Popular Diagnostic Centre"],
+        "chamber_address": ["House 16, Road 2, Dhanmondi"],
     }
 
 
