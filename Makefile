@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-test migrate seed e2e fuzz bench lint format messages clean
+.PHONY: run test setup setup-test migrate seed e2e fuzz fuzz-api bench lint format messages clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +74,9 @@ e2e: setup-test
 FUZZ_EXAMPLES ?= 100
 fuzz: setup-test
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -s -q -p no:randomly appion/tests/test_bad_input.py $(PYTEST_ARGS)
+
+# A long Schemathesis run against the API: FUZZ_API_EXAMPLES per operation and role
+# (`make test` runs 5), then the responses by operation and status.
+FUZZ_API_EXAMPLES ?= 200
+fuzz-api: setup-test
+	FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) $(PY) -m pytest -q -p no:randomly appion/tests/test_api_schema.py $(PYTEST_ARGS)

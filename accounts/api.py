@@ -19,6 +19,7 @@ from accounts import audit, services, tokens, verification
 from accounts.forms import PatientProfileForm, PhotoForm
 from accounts.models import DoctorProfile, Specialization, User
 from accounts.views import asks_new_mobile, limit_profile_saves, profile_initial
+from appion.api_params import DatabaseInt
 from appion.ratelimits import limit_password_checks
 
 router = Router(tags=["auth"])
@@ -211,6 +212,26 @@ PROFILE_FIELDS = (
 )
 
 
+PROFILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    # Any other field is refused (422), not ignored.
+                    "additionalProperties": False,
+                    "properties": {
+                        name: {"type": "integer" if name.endswith("_id") else "string"}
+                        for name in PROFILE_FIELDS
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 def as_text(value):
     """A profile value as the profile form's post would carry it."""
     if value is None:
@@ -229,7 +250,11 @@ def _patch_changes_mobile(request):
     return isinstance(mobile, str) and asks_new_mobile(request.user, mobile)
 
 
-@users_router.patch("/me", response={200: UserOut, 403: DetailOut, 422: dict, 429: DetailOut})
+@users_router.patch(
+    "/me",
+    response={200: UserOut, 403: DetailOut, 422: dict, 429: DetailOut},
+    openapi_extra=PROFILE_BODY,
+)
 @limit_profile_saves(_patch_changes_mobile, methods=("PATCH",))
 def update_me(request):
     """Change a patient's own profile from a JSON object of PROFILE_FIELDS: the profile
@@ -421,7 +446,11 @@ def paging_errors(skip, limit):
 
 @admin_router.get("/users", response={200: AdminUserPageOut, 403: DetailOut, 422: ErrorsOut})
 def admin_users(
-    request, skip: int = 0, limit: int = 20, role: str | None = None, q: str | None = None
+    request,
+    skip: DatabaseInt = 0,
+    limit: int = 20,
+    role: str | None = None,
+    q: str | None = None,
 ):
     """Every account (staff only) by email, `limit` (at most 100) from `skip`: of one
     `role` (patient, doctor), or whose email, name or mobile number contains `q` (the
@@ -472,7 +501,7 @@ def _admin_doctor(profile):
 
 
 @admin_router.get("/doctors", response={200: AdminDoctorPageOut, 403: DetailOut, 422: ErrorsOut})
-def admin_doctors(request, verified: bool | None = None, skip: int = 0, limit: int = 20):
+def admin_doctors(request, verified: bool | None = None, skip: DatabaseInt = 0, limit: int = 20):
     """Every doctor (staff only) in the admin's order, those awaiting verification first;
     only the verified or the unverified ones with `verified`."""
     staff_only(request)

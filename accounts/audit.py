@@ -10,7 +10,6 @@ password, symptoms or visit notes: callers pass names, ids and statuses only.
 """
 
 import functools
-import ipaddress
 import json
 from contextvars import ContextVar
 
@@ -21,7 +20,7 @@ from django.db import models
 
 from accounts.backends import login_identity
 from accounts.models import AuditEntry
-from appion.client_ip import client_ip
+from appion.client_ip import UNKNOWN, client_ip
 
 Action = AuditEntry.Action
 
@@ -30,11 +29,8 @@ _current_address: ContextVar[str | None] = ContextVar("audit_client_address", de
 
 def client_address(request) -> str | None:
     """The client's IP address, or None when there is none or it is not an address."""
-    address = client_ip(request) if request is not None else None
-    try:
-        return str(ipaddress.ip_address((address or "").strip()))
-    except ValueError:
-        return None
+    address = client_ip(request) if request is not None else UNKNOWN
+    return None if address == UNKNOWN else address
 
 
 class AuditAddressMiddleware:

@@ -3,6 +3,7 @@ order and language of the request (locations.selectors)."""
 
 from ninja import Router, Schema
 
+from appion.api_params import DatabaseInt
 from locations import selectors
 
 router = Router(tags=["locations"])
@@ -20,10 +21,10 @@ def divisions(request):
 
 
 @router.get("/districts", response=list[PlaceOut])
-def districts(request, division_id: int):
+def districts(request, division_id: DatabaseInt):
     return selectors.districts_of(division_id)
 
 
 @router.get("/thanas", response=list[PlaceOut])
-def thanas(request, district_id: int):
+def thanas(request, district_id: DatabaseInt):
     return selectors.thanas_of(district_id)

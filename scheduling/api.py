@@ -30,6 +30,7 @@ from accounts.forms import DoctorProfileForm, PatientRegistrationForm
 from accounts.models import DoctorProfile, Specialization, User
 from accounts.views import profile_initial
 from appion import clinic_calendar
+from appion.api_params import CalendarDay, DatabaseInt
 from appion.ratelimits import limit_posts
 from locations.models import Thana
 from scheduling import selectors, services
@@ -94,6 +95,10 @@ class DirectoryQuery(Schema):
     date: str | None = None
     sort: str | None = None
     page: int = 1
+
+
+class DetailOut(Schema):
+    detail: str
 
 
 class ErrorsOut(Schema):
@@ -197,7 +202,7 @@ def doctors(request, query: Query[DirectoryQuery]):
     }
 
 
-@router.get("/doctors/{doctor_id}", response=DoctorDetailOut)
+@router.get("/doctors/{doctor_id}", response={200: DoctorDetailOut, 404: DetailOut})
 def doctor(request, doctor_id: int):
     """A verified doctor's profile with their next free slot; 404 for any other id."""
     doctor = _listed_doctor(doctor_id)
@@ -211,7 +216,9 @@ def _slots_address(request, doctor_id):
     return "api-" + selectors.slots_cache_key(doctor_id, day, get_language())
 
 
-@router.get("/doctors/{doctor_id}/slots", response={200: list[SlotOut], 422: ErrorsOut})
+@router.get(
+    "/doctors/{doctor_id}/slots", response={200: list[SlotOut], 404: DetailOut, 422: ErrorsOut}
+)
 @decorate_view(_keep_answers("APPION_SLOTS_CACHE_SECONDS", _slots_address))
 def doctor_slots(request, doctor_id: int, date: date | None = None):
     """The doctor's free slots of `date` (default: their first bookable day), inside
@@ -233,10 +240,6 @@ def doctor_slots(request, doctor_id: int, date: date | None = None):
 appointments_router = Router(tags=["appointments"], auth=tokens.BearerToken())
 
 MAX_LIMIT = 100
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 class AppointmentIn(Schema):
@@ -290,7 +293,7 @@ class RescheduleIn(Schema):
     appointment_datetime: str
 
 
-REFUSALS = {200: AppointmentOut, 403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
+REFUSALS = {403: DetailOut, 404: DetailOut, 409: DetailOut, 422: ErrorsOut}
 
 
 def appointment_data(appointment, user=None):
@@ -366,7 +369,7 @@ def book(request, payload: AppointmentIn):
 
 
 @appointments_router.get("/", response={200: AppointmentPageOut, 422: ErrorsOut})
-def appointments(request, skip: int = 0, limit: int = PAGE_SIZE, status: str | None = None):
+def appointments(request, skip: DatabaseInt = 0, limit: int = PAGE_SIZE, status: str | None = None):
     """The caller's appointments (a patient's own, a doctor's patients', staff all),
     latest first, `limit` (at most 100) from `skip`, of one `status` when given."""
     if (
@@ -415,7 +418,7 @@ def appointment(request, appointment_id: int):
     return appointment_data(_visible(request, appointment_id), request.auth)
 
 
-@appointments_router.patch("/{appointment_id}/status", response=REFUSALS)
+@appointments_router.patch("/{appointment_id}/status", response={200: AppointmentOut, **REFUSALS})
 def change_status(request, appointment_id: int, payload: StatusIn):
     """Move the appointment to `status` through services.change_status: 403 when the
     caller's part in it does not allow that move, 409 when the appointment's state or
@@ -441,7 +444,7 @@ def change_status(request, appointment_id: int, payload: StatusIn):
     return appointment_data(_visible(request, appointment.pk), request.auth)
 
 
-@appointments_router.post("/{appointment_id}/cancel", response=REFUSALS)
+@appointments_router.post("/{appointment_id}/cancel", response={200: AppointmentOut, **REFUSALS})
 def cancel(request, appointment_id: int, payload: CancelIn | None = None):
     """Cancel the appointment (services.cancel_appointment), with an optional reason."""
     appointment = _visible(request, appointment_id)
@@ -457,7 +460,9 @@ def cancel(request, appointment_id: int, payload: CancelIn | None = None):
     return appointment_data(_visible(request, appointment.pk), request.auth)
 
 
-@appointments_router.post("/{appointment_id}/reschedule", response=REFUSALS)
+@appointments_router.post(
+    "/{appointment_id}/reschedule", response={200: AppointmentOut, **REFUSALS}
+)
 def reschedule(request, appointment_id: int, payload: RescheduleIn):
     """Move the caller's appointment to another free slot of the same doctor
     (services.reschedule_appointment: the old one is cancelled, the new one booked, or
@@ -473,7 +478,21 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
     return appointment_data(_visible(request, new.pk), request.auth)
 
 
-@appointments_router.get("/{appointment_id}/ics", response={404: DetailOut})
+ICS_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The appointment as an iCalendar (RFC 5545) file",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+@appointments_router.get(
+    "/{appointment_id}/ics",
+    response={200: None, 404: DetailOut},
+    openapi_extra=ICS_RESPONSE,
+)
 def appointment_ics(request, appointment_id: int):
     """The appointment as an iCalendar file, as the appointment page offers it."""
     appointment = _visible(request, appointment_id)
@@ -502,13 +521,13 @@ def staff_only(request):
 )
 def admin_appointments(
     request,
-    skip: int = 0,
+    skip: DatabaseInt = 0,
     limit: int = PAGE_SIZE,
     status: str | None = None,
-    doctor_id: int | None = None,
-    patient_id: int | None = None,
-    start_date: date | None = None,
-    end_date: date | None = None,
+    doctor_id: DatabaseInt | None = None,
+    patient_id: DatabaseInt | None = None,
+    start_date: CalendarDay | None = None,
+    end_date: CalendarDay | None = None,
 ):
     """Every appointment (staff only), newest first, `limit` (at most 100) from `skip`:
     of one `status`, doctor or patient, starting on the local days from `start_date` to

@@ -46,6 +46,7 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD
 from accounts.tests.images import image_bytes
+from appion.tests.test_api_schema import schema as api_schema
 from appion.tests.world import ROLES, XSS, build_world
 from scheduling.forms import (
     BookingAccountForm,
@@ -741,22 +742,51 @@ def test_bad_input_never_breaks_a_page(endpoint, role, world, django_capture_on_
 # The catalogue is complete: every page of the project and every parameter the views read.
 
 
-def _url_names(resolver=None, namespace=""):
+def _url_patterns(resolver=None, namespace="", prefix=""):
+    """(name, route) of every named URL pattern."""
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _url_names(pattern, inner)
+            yield from _url_patterns(pattern, inner, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}"
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern)
+
+
+def _url_names():
+    return (name for name, _route in _url_patterns())
+
+
+# The API's own pages: its OpenAPI document, the docs page showing it, and its root.
+API_DOCUMENTATION = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
 
 def test_every_page_is_fuzzed():
     """Admin pages are out of scope, but its login and the appointment's add and change
-    forms; the media route exists only with DEBUG. The REST API (`api:`) answers JSON
-    and is checked against its OpenAPI document instead (issue 16)."""
+    forms; the media route exists only with DEBUG. The REST API (`api:`) answers JSON and
+    is fuzzed by Schemathesis against its OpenAPI document (test_api_schema.py), which
+    sends requests to every operation of that document: so every `api:` URL must be an
+    operation in it, at its path and under its name (django-ninja names a URL after the
+    operation's function, which ends the operationId)."""
     pages = {name for name in _url_names() if not name.startswith(("admin:", "api:"))}
     pages.add("admin:login")
     assert pages - {e.name for e in ENDPOINTS} == set()
+
+    operations = {
+        (path, operation["operationId"])
+        for path, methods in api_schema.raw_schema["paths"].items()
+        for operation in methods.values()
+    }
+    undocumented = {
+        name
+        for name, route in _url_patterns()
+        if name.startswith("api:") and name not in API_DOCUMENTATION
+        if not any(
+            path == "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+            and operation_id.endswith("_" + name.removeprefix("api:"))
+            for path, operation_id in operations
+        )
+    }
+    assert undocumented == set()
 
 
 PARAMETER = re.compile(r"""(?:GET|POST|params)\.get\(\s*["']([\w-]+)["']""")

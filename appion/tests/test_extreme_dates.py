@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
+from accounts.tests.api_client import bearer
 from appion.tests.world import build_world
 from scheduling.models import Appointment, TimeOff
 
@@ -78,3 +79,35 @@ def test_extreme_starts(client, world, start):
     assert Appointment.objects.count() == booked  # nothing booked, nothing moved
     world.pending.refresh_from_db()
     assert world.pending.status == "pending"
+
+
+@pytest.mark.parametrize("day", EXTREME_DATES)
+def test_extreme_dates_in_the_api(client, world, day):
+    """Found by Schemathesis: the staff's appointment list answered 500 for 0001-01-01."""
+    staff = bearer(world.staff)
+    doctor = world.doctor.pk
+    for url in (
+        f"/api/v1/doctors?date={day}",
+        f"/api/v1/doctors/{doctor}/slots?date={day}",
+        f"/api/v1/admin/appointments?start_date={day}",
+        f"/api/v1/admin/appointments?end_date={day}",
+        f"/api/v1/admin/appointments?start_date={day}&end_date={day}",
+        f"/api/v1/admin/reports/overview?start_date={day}&end_date={day}",
+        f"/api/v1/admin/reports/doctor/{doctor}?start_date={day}&end_date={day}",
+    ):
+        assert client.get(url, **staff).status_code in (200, 422), url
+
+
+@pytest.mark.parametrize("start", EXTREME_STARTS)
+def test_extreme_starts_in_the_api(client, world, start):
+    patient = bearer(world.patient)
+    before = Appointment.objects.count()
+    booking = {"doctor_id": world.doctor.pk, "appointment_datetime": start}
+    moving = {"appointment_datetime": start}
+    for url, body in (
+        ("/api/v1/appointments/", booking),
+        (f"/api/v1/appointments/{world.pending.pk}/reschedule", moving),
+    ):
+        response = client.post(url, body, content_type="application/json", **patient)
+        assert response.status_code in (409, 422), url
+    assert Appointment.objects.count() == before

@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from accounts.tests.test_registration import doctor_data, patient_data
 from appion import checks
@@ -167,6 +167,30 @@ def test_the_client_address_comes_from_the_proxy_header_only_when_configured(set
         assert response.status_code == 302
     refused = proxy.post("/accounts/password/reset/", {"email": email}, HTTP_X_REAL_IP="1.1.1.1")
     assert refused.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"REMOTE_ADDR": ""},  # gunicorn on a Unix socket
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "not an address"},
+    ],
+    ids=["empty REMOTE_ADDR", "garbled proxy header"],
+)
+def test_requests_without_a_usable_address_are_counted_together(settings, thana, environ):
+    """A request may carry no usable client address (Schemathesis' WSGI client sends
+    none: the API's login and registration answered 500). Such requests are limited as
+    one client, and the audit log records no address for them."""
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.APPION_RATE_REGISTRATION = "1/h"
+    client = Client(**environ)
+    assert client.post("/accounts/register/patient/", patient_data(thana)).status_code == 302
+    assert_refused(client.post("/accounts/register/patient/", patient_data(thana)))
+
+    login = client.post("/api/v1/auth/login", {"username": "a@x.org", "password": "wrong"})
+    assert login.status_code == 401
+    failed = AuditEntry.objects.get(action=AuditEntry.Action.LOGIN_FAILED)
+    assert failed.ip_address is None
 
 
 def test_a_malformed_rate_is_a_system_check_error(settings):
