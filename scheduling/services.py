@@ -13,6 +13,7 @@ from accounts import services as account_services
 from accounts.models import DoctorProfile, User
 from appion import clinic_calendar
 from appion.l10n import local_date
+from scheduling import live
 from scheduling.emails import appointment_email
 from scheduling.models import (
     Appointment,
@@ -157,6 +158,7 @@ def book_appointment(
     if send_emails:
         transaction.on_commit(lambda: send_booking_emails(appointment))
     refresh_after_commit(doctor)
+    live.bookings_changed(doctor_id=doctor.pk, day=appointment.date)
     return appointment
 
 
@@ -351,6 +353,7 @@ def add_time_off(*, doctor, start_date, end_date, reason="", chamber=None) -> Ti
         reason=reason.strip(),
     )
     refresh_after_commit(doctor)
+    live.bookings_changed(doctor_id=doctor.pk, day=start_date)
     return leave
 
 
@@ -360,6 +363,7 @@ def remove_time_off(*, time_off) -> None:
     doctor = time_off.doctor
     time_off.delete()
     refresh_after_commit(doctor)
+    live.bookings_changed(doctor_id=doctor.pk, day=time_off.start_date)
 
 
 def cancel_for_time_off(*, time_off, by, message) -> int:
@@ -496,6 +500,8 @@ def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> A
         transaction.on_commit(lambda: send_status_email(appointment, by=by, reason=reason))
     if to == Status.CANCELLED:
         refresh_after_commit(appointment.doctor)
+    live.appointment_changed(appointment_id=appointment.pk)
+    live.bookings_changed(doctor_id=appointment.doctor_id, day=appointment.date)
     return appointment
 
 
