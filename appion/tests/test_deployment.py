@@ -9,11 +9,16 @@ import pytest
 from appion.tests.servers import Visitor, gunicorn, manage, production_env
 
 REDIS = "rediscache://127.0.0.1:6379/5"
+CHANNELS_REDIS = "redis://127.0.0.1:6379/6"
 
 
 def test_production_settings_pass_check_deploy_with_no_issues():
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", env=production_env(CACHE_URL=REDIS)
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env=production_env(CACHE_URL=REDIS, CHANNEL_LAYERS_URL=CHANNELS_REDIS),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -29,10 +34,12 @@ def test_production_settings_pass_check_deploy_with_no_issues():
         ({"SESSION_COOKIE_SECURE": "0"}, "security.W012"),
         ({"DEBUG": "1"}, "security.W018"),
         ({"CACHE_URL": "locmemcache://"}, "appion.W001"),
+        ({"CHANNEL_LAYERS_URL": ""}, "appion.W002"),
     ],
 )
 def test_check_deploy_names_a_production_mistake(mistake, warning):
-    result = manage("check", "--deploy", env=production_env(**{"CACHE_URL": REDIS, **mistake}))
+    env = production_env(**{"CACHE_URL": REDIS, "CHANNEL_LAYERS_URL": CHANNELS_REDIS, **mistake})
+    result = manage("check", "--deploy", env=env)
 
     assert warning in result.stderr + result.stdout
 
