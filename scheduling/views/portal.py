@@ -46,7 +46,8 @@ def agenda(request):
     step = timedelta(days=7 if form.week else 1)
     return render(
         request,
-        "scheduling/agenda.html",
+        # htmx refetches the days alone: every 30 s, and when a booking changes them.
+        "scheduling/partials/agenda_days.html" if request.htmx else "scheduling/agenda.html",
         {
             "day": form.day,
             "week": form.week,
