@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from appion.tests import clock
 
@@ -163,3 +164,137 @@ class Visitor:
                 else:
                     self.cookies[name] = morsel.coded_value
         return Response(answer.status, answer.headers, text)
+
+
+@contextmanager
+def uvicorn(env, log_path):
+    """Start the WebSocket server as deploy/appion-uvicorn.service does (uvicorn with
+    appion.asgi) on a free port; yield the port once it answers; stop it afterwards."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                *("-m", "appion.tests.clock", "uvicorn", "appion.asgi:application"),
+                *("--host", "127.0.0.1", "--port", str(port)),
+                *UVICORN_OPTIONS,
+            ],
+            cwd=BASE_DIR,
+            env={**env, "CONN_MAX_AGE": "0"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise AssertionError(f"uvicorn stopped:\n{Path(log_path).read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"uvicorn did not answer:\n{Path(log_path).read_text()}"
+                    ) from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# uvicorn's options as in deploy/appion-uvicorn.service (the unit's comments say why).
+UVICORN_OPTIONS = (
+    *("--ws", "websockets-sansio", "--ws-max-size", "4096"),
+    *("--ws-ping-interval", "20", "--ws-ping-timeout", "20"),
+    *("--lifespan", "off", "--no-access-log", "--proxy-headers"),
+)
+
+
+def _close_connections(**kwargs):
+    connections.close_all()
+
+
+class AsgiLiveServer:
+    """pytest-django's `live_server`, served by uvicorn with appion.asgi in a thread of
+    the test process: the pages and the live pages' WebSockets (with the in-memory
+    channel layer, so a change made through this server reaches its sockets), on the test
+    database and with the test's settings. conftest.py makes it the `live_server` of
+    every browser test; `AsgiLiveServer(static_files=False)` leaves static files to
+    WhiteNoise, as in production.
+
+    A change made by the test's own thread (not through a request) reaches the sockets
+    only through a shared channel layer: set CHANNEL_LAYERS to Redis for that."""
+
+    def __init__(self, host="localhost", *, static_files=True):
+        import uvicorn
+        from channels.routing import ProtocolTypeRouter
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+        from django.core.handlers.asgi import ASGIHandler
+        from django.core.signals import request_finished
+        from django.test.utils import modify_settings
+
+        from appion.asgi import sockets_application
+
+        self.host = host
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        self.port = listener.getsockname()[1]
+        # A new application for each server, as Django's live server makes one: the
+        # middleware (WhiteNoise's files) and the allowed hosts are read from the
+        # settings of the moment.
+        application = ProtocolTypeRouter(
+            {"http": ASGIHandler(), "websocket": sockets_application()}
+        )
+        config = uvicorn.Config(
+            ASGIStaticFilesHandler(application) if static_files else application,
+            lifespan="off",
+            log_level="warning",
+            ws="websockets-sansio",
+            ws_max_size=4096,
+        )
+        self.server = uvicorn.Server(config)
+        # Under ASGI each request runs in a thread of its own: close its database
+        # connections when it ends (Django: "When using ASGI, persistent connections
+        # should be disabled"), or they would outlive the thread and the test database.
+        self._handler_class = ASGIHandler
+        request_finished.connect(
+            _close_connections, sender=ASGIHandler, weak=False, dispatch_uid=id(self)
+        )
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [listener]}, daemon=True
+        )
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise AssertionError("uvicorn did not start")
+            time.sleep(0.05)
+        # pytest-django's _live_server_helper turns this on for each test that uses it.
+        self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": host})
+
+    def stop(self):
+        from asgiref.sync import SyncToAsync
+        from django.core.signals import request_finished
+
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+        request_finished.disconnect(sender=self._handler_class, dispatch_uid=id(self))
+        # The sockets' database work (channels' database_sync_to_async) ran in asgiref's
+        # one shared thread; its connection must not outlive the test database.
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def __str__(self):
+        return self.url
+
+    def __add__(self, other):
+        return f"{self}{other}"

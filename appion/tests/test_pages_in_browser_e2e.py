@@ -14,10 +14,10 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
+from appion.tests.servers import AsgiLiveServer
 from locations.tests.factories import ThanaFactory
 from scheduling import selectors
 from scheduling.models import VisitNotes
@@ -51,14 +51,10 @@ def collected_static(tmp_path_factory, django_db_blocker):
 def production_server(collected_static, settings):
     settings.STATIC_ROOT = collected_static
     settings.STORAGES = PRODUCTION_STATIC
-    server = LiveServerThread("localhost", static_handler=lambda app: app)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield f"http://localhost:{server.port}"
-    server.terminate()
+    # No development static handler in front: WhiteNoise serves the collected files.
+    server = AsgiLiveServer("localhost", static_files=False)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
