@@ -1,4 +1,5 @@
-# Appion: `make run` serves the app, `make test` checks it. Both set everything up first.
+# Appion: `make run` serves the app (pages and WebSockets), `make test` checks it. Both set
+# everything up first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -38,7 +39,7 @@ run: seed
 	@echo "  Appion is running at http://$(HOST):$(PORT)/"
 	@$(PY) manage.py demo_logins 2>/dev/null || true
 	@echo ""
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 CONN_MAX_AGE=0 $(PY) manage.py serve $(HOST):$(PORT)
 
 lint: setup-test
 	$(PY) -m ruff check .
