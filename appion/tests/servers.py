@@ -4,6 +4,8 @@ and a small HTTP visitor that talks to them as the reverse proxy would pass it o
 
 import http.client
 import os
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -208,12 +210,29 @@ def uvicorn(env, log_path):
             server.wait()
 
 
-# uvicorn's options as in deploy/appion-uvicorn.service (the unit's comments say why).
-UVICORN_OPTIONS = (
-    *("--ws", "websockets-sansio", "--ws-max-size", "4096"),
-    *("--ws-ping-interval", "20", "--ws-ping-timeout", "20"),
-    *("--lifespan", "off", "--no-access-log", "--proxy-headers"),
-)
+def unit_command(name):
+    """The ExecStart= command line of deploy/`name` (a systemd unit), as a list."""
+    text = (BASE_DIR / "deploy" / name).read_text().replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+    return shlex.split(line.removeprefix("ExecStart="))
+
+
+def _uvicorn_options():
+    """uvicorn's options in deploy/appion-uvicorn.service, but for where it listens."""
+    program, app, *options = unit_command("appion-uvicorn.service")
+    assert program.endswith("/uvicorn") and app == "appion.asgi:application"
+    kept = []
+    while options:
+        option = options.pop(0)
+        if option in ("--host", "--port"):
+            options.pop(0)
+        else:
+            kept.append(option)
+    return tuple(kept)
+
+
+# The tests' uvicorn runs with the production unit's options (its comments say why).
+UVICORN_OPTIONS = _uvicorn_options()
 
 
 def _close_connections(**kwargs):
@@ -298,3 +317,98 @@ class AsgiLiveServer:
 
     def __add__(self, other):
         return f"{self}{other}"
+
+
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+
+
+def nginx_site(folder, *, gunicorn_port=8000, uvicorn_port=8001, http_port=None, https_port=None):
+    """deploy/nginx.conf inside a minimal nginx.conf of its own in `folder`, with a
+    throw-away certificate, its logs in `folder` and, when given, the ports of the
+    test's servers and where nginx listens (on 127.0.0.1). Returns the command that
+    runs nginx with it (add -t to test it)."""
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=appion.example.com"),
+            *("-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    site = (BASE_DIR / "deploy" / "nginx.conf").read_text()
+    replacements = [
+        ("/etc/letsencrypt/live/appion.example.com/fullchain.pem", folder / "cert.pem"),
+        ("/etc/letsencrypt/live/appion.example.com/privkey.pem", folder / "key.pem"),
+        ("/var/log/nginx/appion.access.log", folder / "access.log"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{gunicorn_port};"),
+        ("server 127.0.0.1:8001;", f"server 127.0.0.1:{uvicorn_port};"),
+    ]
+    if https_port:
+        replacements += [
+            ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+            ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ]
+    for original, replacement in replacements:
+        assert original in site, original
+        site = site.replace(original, str(replacement))
+    if https_port:
+        site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
+    (folder / "appion.conf").write_text(site)
+    (folder / "nginx.conf").write_text(
+        f"pid {folder}/nginx.pid;\n"
+        f"error_log {folder}/error.log;\n"
+        "events {}\n"
+        "http {\n"
+        f"    client_body_temp_path {folder}/body;\n"
+        f"    proxy_temp_path {folder}/proxy;\n"
+        f"    include {folder}/appion.conf;\n"
+        "}\n"
+    )
+    return [
+        NGINX,
+        "-p",
+        str(folder),
+        "-e",
+        str(folder / "error.log"),
+        "-c",
+        str(folder / "nginx.conf"),
+    ]
+
+
+@contextmanager
+def nginx(folder, *, gunicorn_port, uvicorn_port):
+    """deploy/nginx.conf in front of the test's gunicorn and uvicorn; yields the HTTPS
+    port once nginx listens."""
+    http_port, https_port = free_port(), free_port()
+    command = nginx_site(
+        folder,
+        gunicorn_port=gunicorn_port,
+        uvicorn_port=uvicorn_port,
+        http_port=http_port,
+        https_port=https_port,
+    )
+    server = subprocess.Popen(
+        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise AssertionError(f"nginx stopped:\n{(folder / 'error.log').read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", https_port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("nginx did not answer") from None
+                time.sleep(0.1)
+        yield https_port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

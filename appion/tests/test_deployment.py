@@ -1,12 +1,26 @@
-"""The README's deployment recipe works: production settings pass `check --deploy`, and
+"""The README's deployment recipe works: production settings pass `check --deploy`;
 gunicorn with the repository's config serves /healthz and hashed, compressed static files
-collected by `collectstatic` (WhiteNoise)."""
+collected by `collectstatic` (WhiteNoise); Debian's nginx accepts deploy/nginx.conf and
+systemd accepts the units in deploy/. (nginx in front of both servers, WebSockets
+included: scheduling/tests/test_live_redis.py.)"""
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from appion.tests.servers import Visitor, gunicorn, manage, production_env
+from appion.tests.servers import (
+    BASE_DIR,
+    NGINX,
+    Visitor,
+    gunicorn,
+    manage,
+    nginx_site,
+    production_env,
+)
 
 REDIS = "rediscache://127.0.0.1:6379/5"
 CHANNELS_REDIS = "redis://127.0.0.1:6379/6"
@@ -82,3 +96,54 @@ def test_gunicorn_serves_healthz_and_hashed_static_files(tmp_path):
     # The access log keeps the path, never the query string (a patient's search).
     assert '"GET / HTTP/1.1" 200' in log
     assert "Rahima" not in log
+
+
+UNITS = sorted(path.name for path in (BASE_DIR / "deploy").glob("*.service"))
+
+
+def test_deploy_has_a_unit_for_each_server():
+    assert UNITS == ["appion-gunicorn.service", "appion-uvicorn.service"]
+
+
+def installed(unit, tmp_path):
+    """The unit as installed here: this virtualenv for /srv/appion/.venv, this checkout
+    for /srv/appion (systemd checks that the programs exist)."""
+    text = (BASE_DIR / "deploy" / unit).read_text()
+    text = text.replace("/srv/appion/.venv/bin/", f"{Path(sys.executable).parent}/")
+    text = text.replace("WorkingDirectory=/srv/appion", f"WorkingDirectory={BASE_DIR}")
+    path = tmp_path / unit
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
+@pytest.mark.parametrize("unit", UNITS)
+def test_systemd_accepts_the_unit(unit, tmp_path):
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(installed(unit, tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    # systemd-analyze exits 0 even for unknown keys: it says so on its output.
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+@pytest.mark.skipif(not NGINX, reason="no nginx (apt-get install nginx)")
+@pytest.mark.skipif(not shutil.which("openssl"), reason="no openssl")
+def test_nginx_accepts_the_config(tmp_path):
+    nginx = nginx_site(tmp_path)
+
+    result = subprocess.run(
+        [*nginx, "-t"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+    assert "test is successful" in result.stderr
+    assert "warn" not in result.stderr
