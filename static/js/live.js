@@ -21,6 +21,17 @@
     );
   }
 
+  // data-live-open marks the regions whose socket is open (for styles and tests).
+  function mark(path, open) {
+    regions(path).forEach(function (element) {
+      if (open) {
+        element.setAttribute("data-live-open", "");
+      } else {
+        element.removeAttribute("data-live-open");
+      }
+    });
+  }
+
   function refresh(path) {
     // Spread the refetches of many open pages over a few hundred milliseconds.
     regions(path).forEach(function (element) {
@@ -49,6 +60,7 @@
       }
       entry.failures = 0;
       entry.open = true;
+      mark(path, true);
     });
     socket.addEventListener("message", function (event) {
       var message;
@@ -66,6 +78,7 @@
       if (sockets[path] !== entry || entry.closing) {
         return;
       }
+      mark(path, false);
       if (event.code === REFUSED || event.code === NOTHING_MORE) {
         entry.done = true;
         return;
@@ -94,6 +107,9 @@
     Object.keys(wanted).forEach(function (path) {
       if (!sockets[path]) {
         open(path);
+      } else {
+        // A region swapped in by htmx: say whether its socket is open.
+        mark(path, sockets[path].open);
       }
     });
     Object.keys(sockets).forEach(function (path) {
