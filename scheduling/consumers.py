@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db.models import Q
@@ -71,6 +72,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # The base class leaves these groups on disconnect.
         self.groups = groups
         await self.accept()
+
+    async def dispatch(self, message):
+        """As Channels' own, without its closing of old database connections before every
+        handler: that is a trip to the one thread where database work runs, for every
+        announcement to every socket (a thousand sockets queued a thousand trips behind
+        each other) and every frame a browser sends. Only `listen` uses the database, in
+        database_sync_to_async, which closes old connections around it itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     def listen(self, user) -> list[str] | None:
         """The groups this socket may join (None: refused). Runs in a thread, with
