@@ -203,8 +203,13 @@ def _channel_layers(url):
     """Live updates (scheduling/live.py) travel over Django Channels' layer: with no
     CHANNEL_LAYERS_URL, one in the process's memory, which is enough when one process
     serves both the pages and the sockets (`make run`); in production the pages
-    (gunicorn) and the sockets (daphne) are separate processes and must share Redis. A
-    value that is not a Redis URL stops start-up here."""
+    (gunicorn) and the sockets (uvicorn) are separate processes and must share Redis. A
+    value that is not a Redis URL stops start-up here.
+
+    The Redis layer is channels-redis's Pub/Sub one: an announcement is one PUBLISH that
+    each socket server hands to its own sockets, and nothing is kept for a socket that is
+    not there (the page refetches when it reconnects). Against the list-based layer it
+    halves the socket server's work per announcement (bench/results.md)."""
     if not url:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     if not re.fullmatch(r"(redis|rediss|unix)://\S+", url):
@@ -214,7 +219,7 @@ def _channel_layers(url):
         )
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [url]},
         }
     }

@@ -47,7 +47,7 @@ def test_channel_layer_is_in_memory_unless_a_redis_url_is_given():
     assert _channel_layers("") == {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     assert _channel_layers("redis://127.0.0.1:6379/2") == {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": ["redis://127.0.0.1:6379/2"]},
         }
     }

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from appion import clinic_calendar
 from appion.asgi import application
+from appion.settings import _channel_layers as channel_layers
 from scheduling import live, services
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory, ChamberFactory, open_every_day
@@ -616,12 +617,7 @@ def test_an_unreachable_channel_layer_neither_breaks_a_booking_nor_a_socket(
     world, settings, caplog
 ):
     # Nothing listens on port 1: every Redis call fails at once.
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-        }
-    }
+    settings.CHANNEL_LAYERS = channel_layers("redis://127.0.0.1:1/0")
 
     appointment = book(world)
 

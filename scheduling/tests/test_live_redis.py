@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from accounts.tests.factories import DEFAULT_PASSWORD, DoctorProfileFactory, PatientFactory
+from appion.settings import _channel_layers as channel_layers
 from appion.tests.servers import NGINX, Visitor, gunicorn, nginx, production_env, uvicorn
 from scheduling import live, selectors
 from scheduling.models import Appointment
@@ -163,12 +164,7 @@ def test_nginx_passes_pages_to_gunicorn_and_sockets_to_uvicorn(servers, tmp_path
     pages, sockets = servers
     doctor = open_every_day(DoctorProfileFactory())
     day = timezone.localdate() + timedelta(days=1)
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYERS_URL]},
-        }
-    }
+    settings.CHANNEL_LAYERS = channel_layers(CHANNEL_LAYERS_URL)
     (tmp_path / "nginx").mkdir()
     tls = ssl.create_default_context()
     tls.check_hostname = False
