@@ -182,7 +182,7 @@ def uvicorn(env, log_path):
                 *UVICORN_OPTIONS,
             ],
             cwd=BASE_DIR,
-            env={**env, "CONN_MAX_AGE": "0"},
+            env={**env, **unit_environment("appion-uvicorn.service")},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -215,6 +215,17 @@ def unit_command(name):
     text = (BASE_DIR / "deploy" / name).read_text().replace("\\\n", " ")
     line = next(line for line in text.splitlines() if line.startswith("ExecStart="))
     return shlex.split(line.removeprefix("ExecStart="))
+
+
+def unit_environment(name):
+    """The Environment= variables of deploy/`name`."""
+    text = (BASE_DIR / "deploy" / name).read_text()
+    return dict(
+        word.split("=", 1)
+        for line in text.splitlines()
+        if line.startswith("Environment=")
+        for word in shlex.split(line.removeprefix("Environment="))
+    )
 
 
 def _uvicorn_options():
