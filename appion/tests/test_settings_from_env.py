@@ -51,3 +51,21 @@ def test_channel_layer_is_in_memory_unless_a_redis_url_is_given():
             "CONFIG": {"hosts": ["redis://127.0.0.1:6379/2"]},
         }
     }
+
+
+def test_production_csp_names_the_sites_own_websocket_origins():
+    env = production_env(ALLOWED_HOSTS="appion.example.com,.appion.example.org,*,[::1]")
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src'])",
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "[\"'self'\", 'wss://appion.example.com', 'wss://*.appion.example.org']"
+    )
