@@ -98,7 +98,7 @@ def test_a_booking_shows_on_the_doctors_open_agenda(clinic, open_page, live_serv
     frames = frames_of(agenda)
     agenda.goto(f"{live_server.url}/portal/agenda/?date={day.isoformat()}")
     assert "Rokeya Sultana" not in agenda.content()
-    agenda.wait_for_selector("#agenda-days[data-live-open]")
+    agenda.wait_for_selector("#agenda-live[data-live-open]")
 
     booker = open_page(
         f"/appointments/book/{doctor.pk}/?start={clinic['slot'].start_param}",
@@ -111,6 +111,6 @@ def test_a_booking_shows_on_the_doctors_open_agenda(clinic, open_page, live_serv
     started = time.monotonic()
     booker.locator("form.card button[type=submit]").click()
 
-    agenda.wait_for_selector("#agenda-days :text('Rokeya Sultana')", timeout=WITHIN * 1000)
+    agenda.wait_for_selector("#agenda-live :text('Rokeya Sultana')", timeout=WITHIN * 1000)
     assert time.monotonic() - started < WITHIN
     assert {"type": "bookings", "day": day.isoformat()} in frames

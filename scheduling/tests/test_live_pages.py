@@ -40,11 +40,11 @@ def test_slot_list_polls_and_names_its_socket(client, doctor):
         assert region in response.content.decode()
 
 
-def test_slot_list_with_a_bad_date_does_not_poll(client, doctor):
+def test_slot_list_with_a_bad_date_polls_the_default_day(client, doctor):
     response = client.get(f"/doctors/{doctor.pk}/slots/", {"date": "2026-02-30"})
 
     assert response.status_code == 400
-    assert "data-live-socket" not in response.content.decode()
+    assert f'hx-get="/doctors/{doctor.pk}/slots/" {LIVE}' in response.content.decode()
 
 
 def test_every_page_loads_the_live_script(client, doctor):
@@ -60,13 +60,14 @@ def test_agenda_polls_names_its_socket_and_keeps_the_week(client, doctor):
     week = client.get("/portal/agenda/", {"date": day.isoformat(), "view": "week"})
     one_day = client.get("/portal/agenda/", {"date": day.isoformat()})
 
+    # The region's content is swapped (htmx's default), the region stays.
     assert (
-        f'<div id="agenda-days" hx-get="/portal/agenda/?date={day}&amp;view=week" {LIVE} '
-        'data-live-socket="/ws/agenda/">'
+        f'<div id="agenda-live" hx-get="/portal/agenda/?date={day}&amp;view=week" '
+        'hx-trigger="every 30s, live" data-live-socket="/ws/agenda/">'
     ) in week.content.decode()
     assert (
-        f'<div id="agenda-days" hx-get="/portal/agenda/?date={day}" {LIVE} '
-        'data-live-socket="/ws/agenda/">'
+        f'<div id="agenda-live" hx-get="/portal/agenda/?date={day}" '
+        'hx-trigger="every 30s, live" data-live-socket="/ws/agenda/">'
     ) in one_day.content.decode()
 
 
@@ -89,8 +90,8 @@ def test_htmx_gets_the_agenda_days_alone_in_constant_queries(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="agenda-days"')
-    assert "<html" not in html
+    assert html.lstrip().startswith('<div class="card')
+    assert "<html" not in html and "agenda-live" not in html
     assert all(f"Patient at {hour}" in html for hour in (9, 10, 11, 14))
 
 

@@ -44,10 +44,11 @@ def agenda(request):
     if not form.is_valid():
         messages.error(request, form.errors["date"][0])
     step = timedelta(days=7 if form.week else 1)
+    # The days' tables alone for htmx: the page's live region refreshes itself.
+    template = "scheduling/partials/agenda_days.html" if request.htmx else "scheduling/agenda.html"
     return render(
         request,
-        # htmx refetches the days alone: every 30 s, and when a booking changes them.
-        "scheduling/partials/agenda_days.html" if request.htmx else "scheduling/agenda.html",
+        template,
         {
             "day": form.day,
             "week": form.week,
