@@ -49,12 +49,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
-        except (OSError, RedisError):
+        except RedisError:
             # The channel layer (Redis) is away: end this socket with "try again later"
             # rather than an error in the server; the page retries and meanwhile polls.
             logger.warning("Live socket ended: the channel layer is unavailable", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": UNAVAILABLE})
+        except OSError:
+            # The browser went away before the socket was answered (the server's
+            # ClientDisconnected): there is no one left to tell.
+            pass
 
     async def connect(self):
         try:

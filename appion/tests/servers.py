@@ -2,6 +2,7 @@
 gunicorn.conf.py) in subprocesses with production settings, against the test database;
 and a small HTTP visitor that talks to them as the reverse proxy would pass it on."""
 
+import contextlib
 import http.client
 import os
 import shlex
@@ -19,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.backends.signals import connection_created
 
 from appion.tests import clock
 
@@ -287,6 +289,8 @@ class AsgiLiveServer:
             log_level="warning",
             ws="websockets-sansio",
             ws_max_size=4096,
+            # On stopping, open sockets are closed after this rather than waited for.
+            timeout_graceful_shutdown=1,
         )
         self.server = uvicorn.Server(config)
         # Under ASGI each request runs in a thread of its own: close its database
@@ -296,6 +300,12 @@ class AsgiLiveServer:
         request_finished.connect(
             _close_connections, sender=ASGIHandler, weak=False, dispatch_uid=id(self)
         )
+        # A request whose browser went away ends without request_finished while its view
+        # may still run: every connection opened outside the test's thread is closed when
+        # the server stops, so that none outlives it (PostgreSQL would refuse to drop the
+        # test database).
+        self._opened = []
+        connection_created.connect(self._track, weak=False, dispatch_uid=id(self))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [listener]}, daemon=True
         )
@@ -308,16 +318,24 @@ class AsgiLiveServer:
         # pytest-django's _live_server_helper turns this on for each test that uses it.
         self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": host})
 
+    def _track(self, sender, connection, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            self._opened.append(connection)
+
     def stop(self):
-        from asgiref.sync import SyncToAsync
         from django.core.signals import request_finished
 
         self.server.should_exit = True
         self.thread.join(timeout=20)
+        assert not self.thread.is_alive(), "uvicorn did not stop"
         request_finished.disconnect(sender=self._handler_class, dispatch_uid=id(self))
-        # The sockets' database work (channels' database_sync_to_async) ran in asgiref's
-        # one shared thread; its connection must not outlive the test database.
-        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        connection_created.disconnect(dispatch_uid=id(self))
+        for wrapper in self._opened:
+            # The thread that opened it may be gone: close the driver's connection itself
+            # (Django's close() insists on being called from that thread).
+            if wrapper.connection is not None:
+                with contextlib.suppress(Exception):
+                    wrapper.connection.close()
 
     @property
     def url(self):
