@@ -8,7 +8,9 @@ Each test is a plain function that runs its async part with async_to_sync, so th
 consumers' database work (database_sync_to_async) runs in the test's own thread and
 sees its data."""
 
+import asyncio
 import json
+import logging
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -632,3 +634,36 @@ def test_an_unreachable_channel_layer_neither_breaks_a_booking_nor_a_socket(
 
     # The socket is told to come back later (1011), and the consumer ends without error.
     assert async_to_sync(scenario)() == (False, 1011)
+
+
+@pytest.mark.django_db
+def test_a_browser_gone_before_the_answer_ends_the_consumer_quietly(world, caplog):
+    """The server raises its ClientDisconnected (an OSError) when the socket is answered
+    after the browser left: the consumer ends, and nothing is logged as a failure."""
+    scope = {
+        "type": "websocket",
+        "path": world["paths"]["slots"],
+        "query_string": b"",
+        "headers": [(b"origin", ORIGIN)],
+        "subprotocols": [],
+    }
+
+    async def scenario():
+        sent = []
+        messages = [{"type": "websocket.connect"}]
+        forever = asyncio.Event()
+
+        async def receive():
+            if messages:
+                return messages.pop(0)
+            await forever.wait()
+
+        async def send(message):
+            sent.append(message)
+            raise OSError("the browser went away")
+
+        await asyncio.wait_for(application(scope, receive, send), timeout=5)
+        return sent
+
+    assert async_to_sync(scenario)() == [{"type": "websocket.accept", "subprotocol": None}]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
