@@ -1,4 +1,5 @@
-# Appion: `make run` serves the app, `make test` checks it. Both set everything up first.
+# Appion: `make run` serves the app (pages and WebSockets), `make test` checks it. Both set
+# everything up first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -41,7 +42,7 @@ run: seed
 	@# The notification worker beside the server: it prints the emails and SMS (console).
 	DEBUG=1 $(PY) manage.py send_notifications --sleep 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 CONN_MAX_AGE=0 $(PY) manage.py serve $(HOST):$(PORT)
 
 lint: setup-test
 	$(PY) -m ruff check .

@@ -68,6 +68,21 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup):
+    """The live server of the browser tests, in place of pytest-django's: the same
+    contract (`.url`; the test gets a transactional database), but served as the ASGI
+    application by uvicorn (appion/tests/servers.py), so that the pages' WebSockets
+    answer too, as they do in production, and the live pages can be tested. It stops
+    before the test database is dropped (hence django_db_setup), closing its
+    connections."""
+    from appion.tests.servers import AsgiLiveServer
+
+    server = AsgiLiveServer("localhost")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def chromium(request):
     """Debian's Chromium driven by Playwright (never a downloaded browser); the test is

@@ -54,3 +54,17 @@ def cache_is_shared(app_configs, **kwargs):
             id="appion.W001",
         )
     ]
+
+
+@checks.register(deploy=True)
+def channel_layer_is_shared(app_configs, **kwargs):
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"] != "channels.layers.InMemoryChannelLayer":
+        return []
+    return [
+        checks.Warning(
+            "The channel layer lives inside each process, so a change saved by a gunicorn "
+            "worker never reaches the live pages' sockets, which uvicorn holds.",
+            hint="Set CHANNEL_LAYERS_URL to a shared Redis, e.g. redis://127.0.0.1:6379/2.",
+            id="appion.W002",
+        )
+    ]

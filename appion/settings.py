@@ -75,6 +75,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "appion.urls"
 WSGI_APPLICATION = "appion.wsgi.application"
+# The WebSockets (/ws/...) and, under `runserver`, the pages too (appion/asgi.py).
+ASGI_APPLICATION = "appion.asgi.application"
 
 TEMPLATES = [
     {
@@ -201,6 +203,35 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+
+def _channel_layers(url):
+    """Live updates (scheduling/live.py) travel over Django Channels' layer: with no
+    CHANNEL_LAYERS_URL, one in the process's memory, which is enough when one process
+    serves both the pages and the sockets (`make run`); in production the pages
+    (gunicorn) and the sockets (uvicorn) are separate processes and must share Redis. A
+    value that is not a Redis URL stops start-up here.
+
+    The Redis layer is channels-redis's Pub/Sub one: an announcement is one PUBLISH that
+    each socket server hands to its own sockets, and nothing is kept for a socket that is
+    not there (the page refetches when it reconnects). Against the list-based layer it
+    halves the socket server's work per announcement (bench/results.md)."""
+    if not url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    if not re.fullmatch(r"(redis|rediss|unix)://\S+", url):
+        raise ImproperlyConfigured(
+            f"CHANNEL_LAYERS_URL = {url!r} is not a Redis URL: write e.g. "
+            "redis://127.0.0.1:6379/2 (or leave it empty for the in-memory layer)."
+        )
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url]},
+        }
+    }
+
+
+CHANNEL_LAYERS = _channel_layers(env.str("CHANNEL_LAYERS_URL", default=""))
+
 # Security: HTTPS settings are on whenever DEBUG is off. The reverse proxy terminates TLS
 # and must set X-Forwarded-Proto itself, overwriting what the client sent (deploy/nginx.conf).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -233,8 +264,20 @@ PERMISSIONS_POLICY = {
     )
 }
 
+
+def _socket_sources(hosts):
+    """The site's own WebSocket origins for connect-src. CSP Level 3 counts the same
+    host's ws:/wss: as 'self'; browsers from before it need them named (over HTTPS only:
+    a named source without a port would not match a development server's port anyway)."""
+    if not HTTPS:
+        return []
+    named = [host for host in hosts if host != "*" and not set(host) & set(":[]")]
+    return [f"wss://*{host}" if host.startswith(".") else f"wss://{host}" for host in named]
+
+
 # Content Security Policy (django-csp): scripts and everything else only from this site;
-# inline styles are allowed for the SVG charts and the admin's style attributes.
+# inline styles are allowed for the SVG charts and the admin's style attributes; requests
+# (htmx, the live updates' sockets) only to this site.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -242,7 +285,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *_socket_sources(ALLOWED_HOSTS)],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

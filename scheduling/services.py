@@ -162,6 +162,7 @@ def book_appointment(
         raise BookingError(SLOT_TAKEN, slot_taken=True) from None
 
     refresh_after_commit(doctor)
+    live.bookings_changed(doctor_id=doctor.pk, day=appointment.date)
     return appointment
 
 
@@ -364,6 +365,7 @@ def add_time_off(*, doctor, start_date, end_date, reason="", chamber=None) -> Ti
         reason=reason.strip(),
     )
     refresh_after_commit(doctor)
+    live.bookings_changed(doctor_id=doctor.pk, day=start_date)
     return leave
 
 
@@ -373,6 +375,7 @@ def remove_time_off(*, time_off) -> None:
     doctor = time_off.doctor
     time_off.delete()
     refresh_after_commit(doctor)
+    live.bookings_changed(doctor_id=doctor.pk, day=time_off.start_date)
 
 
 def cancel_for_time_off(*, time_off, by, message) -> int:
@@ -514,6 +517,8 @@ def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> A
             notifications.status_changed(appointment, by=by, reason=reason)
     if to == Status.CANCELLED:
         refresh_after_commit(appointment.doctor)
+    live.appointment_changed(appointment_id=appointment.pk)
+    live.bookings_changed(doctor_id=appointment.doctor_id, day=appointment.date)
     return appointment
 
 

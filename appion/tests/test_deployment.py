@@ -1,22 +1,38 @@
-"""The README's deployment recipe works: production settings pass `check --deploy`, and
+"""The README's deployment recipe works: production settings pass `check --deploy`;
 gunicorn with the repository's config serves /healthz and hashed, compressed static files
-collected by `collectstatic` (WhiteNoise)."""
+collected by `collectstatic` (WhiteNoise); Debian's nginx accepts deploy/nginx.conf and
+systemd accepts the units in deploy/. (nginx in front of both servers, WebSockets
+included: scheduling/tests/test_live_redis.py.)"""
 
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from appion.tests.servers import BASE_DIR, Visitor, gunicorn, manage, production_env
+from appion.tests.servers import (
+    BASE_DIR,
+    NGINX,
+    Visitor,
+    gunicorn,
+    manage,
+    nginx_site,
+    production_env,
+)
 
 REDIS = "rediscache://127.0.0.1:6379/5"
+CHANNELS_REDIS = "redis://127.0.0.1:6379/6"
 
 
 def test_production_settings_pass_check_deploy_with_no_issues():
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", env=production_env(CACHE_URL=REDIS)
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env=production_env(CACHE_URL=REDIS, CHANNEL_LAYERS_URL=CHANNELS_REDIS),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -32,10 +48,12 @@ def test_production_settings_pass_check_deploy_with_no_issues():
         ({"SESSION_COOKIE_SECURE": "0"}, "security.W012"),
         ({"DEBUG": "1"}, "security.W018"),
         ({"CACHE_URL": "locmemcache://"}, "appion.W001"),
+        ({"CHANNEL_LAYERS_URL": ""}, "appion.W002"),
     ],
 )
 def test_check_deploy_names_a_production_mistake(mistake, warning):
-    result = manage("check", "--deploy", env=production_env(**{"CACHE_URL": REDIS, **mistake}))
+    env = production_env(**{"CACHE_URL": REDIS, "CHANNEL_LAYERS_URL": CHANNELS_REDIS, **mistake})
+    result = manage("check", "--deploy", env=env)
 
     assert warning in result.stderr + result.stdout
 
@@ -124,3 +142,58 @@ def test_the_cron_alternative_sends_what_is_due():
     assert "Sent 1, to retry later 0, failed 0." in result.stdout
     assert "SMS to +8801712345678 (gsm7, 1 part(s)):\nAppion: serial 3" in result.stdout
     assert OutboxMessage.objects.get().status == "sent"
+
+
+UNITS = sorted(path.name for path in (BASE_DIR / "deploy").glob("*.service"))
+
+
+def test_deploy_has_a_unit_for_each_server():
+    assert UNITS == [
+        "appion-gunicorn.service",
+        "appion-notifications.service",
+        "appion-uvicorn.service",
+    ]
+
+
+def installed(unit, tmp_path):
+    """The unit as installed here: this virtualenv for /srv/appion/.venv, this checkout
+    for /srv/appion (systemd checks that the programs exist)."""
+    text = (BASE_DIR / "deploy" / unit).read_text()
+    text = text.replace("/srv/appion/.venv/bin/", f"{Path(sys.executable).parent}/")
+    text = text.replace("WorkingDirectory=/srv/appion", f"WorkingDirectory={BASE_DIR}")
+    path = tmp_path / unit
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
+@pytest.mark.parametrize("unit", UNITS)
+def test_systemd_accepts_the_unit(unit, tmp_path):
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(installed(unit, tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    # systemd-analyze exits 0 even for unknown keys: it says so on its output.
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+@pytest.mark.skipif(not NGINX, reason="no nginx (apt-get install nginx)")
+@pytest.mark.skipif(not shutil.which("openssl"), reason="no openssl")
+def test_nginx_accepts_the_config(tmp_path):
+    nginx = nginx_site(tmp_path)
+
+    result = subprocess.run(
+        [*nginx, "-t"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+    assert "test is successful" in result.stderr
+    assert "warn" not in result.stderr

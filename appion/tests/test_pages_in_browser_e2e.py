@@ -14,12 +14,12 @@ from datetime import time, timedelta
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from appion import clinic_calendar
 from appion.messaging.services import add_notification
+from appion.tests.servers import AsgiLiveServer
 from locations.tests.factories import ThanaFactory
 from scheduling import selectors, services
 from scheduling.models import VisitNotes
@@ -53,14 +53,10 @@ def collected_static(tmp_path_factory, django_db_blocker):
 def production_server(collected_static, settings):
     settings.STATIC_ROOT = collected_static
     settings.STORAGES = PRODUCTION_STATIC
-    server = LiveServerThread("localhost", static_handler=lambda app: app)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield f"http://localhost:{server.port}"
-    server.terminate()
+    # No development static handler in front: WhiteNoise serves the collected files.
+    server = AsgiLiveServer("localhost", static_files=False)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

@@ -27,3 +27,45 @@ def test_well_formed_business_hours_pass_the_check(hours):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:6379", "http://127.0.0.1:6379/2", "rediscache://127.0.0.1:6379/2", "redis"]
+)
+def test_malformed_channel_layer_url_stops_start_up(url):
+    result = manage("check", env=production_env(CHANNEL_LAYERS_URL=url))
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert f"ImproperlyConfigured: CHANNEL_LAYERS_URL = {url!r} is not a Redis URL" in output
+    assert "System check identified" not in output
+
+
+def test_channel_layer_is_in_memory_unless_a_redis_url_is_given():
+    from appion.settings import _channel_layers
+
+    assert _channel_layers("") == {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    assert _channel_layers("redis://127.0.0.1:6379/2") == {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/2"]},
+        }
+    }
+
+
+def test_production_csp_names_the_sites_own_websocket_origins():
+    env = production_env(ALLOWED_HOSTS="appion.example.com,.appion.example.org,*,[::1]")
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src'])",
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "[\"'self'\", 'wss://appion.example.com', 'wss://*.appion.example.org']"
+    )
