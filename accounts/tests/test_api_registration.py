@@ -181,8 +181,9 @@ def test_registrations_share_the_pages_limit_per_address(client, settings, thana
 
     assert response.status_code == 429
     minutes = -(-int(response["Retry-After"]) // 60)
+    unit = "minute" if minutes == 1 else "minutes"
     assert response.json() == {
-        "detail": f"Too many attempts. Nothing was saved. Try again in {minutes} minutes."
+        "detail": f"Too many attempts. Nothing was saved. Try again in {minutes} {unit}."
     }
     assert int(response["Retry-After"]) > 0
     assert not User.objects.filter(email__iexact="rahima@example.com").exists()
