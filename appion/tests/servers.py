@@ -76,14 +76,13 @@ def free_port():
 
 
 @contextmanager
-def gunicorn(env, log_path):
-    """Start `gunicorn -c gunicorn.conf.py` on a free port; yield the port once /healthz
-    answers; stop it (and its database connections) afterwards."""
-    port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+def _server(name, command, *, env, log_path, port, answers):
+    """Run `command` (a server named `name`, on `port`, its output in `log_path`); yield
+    once `answers(port)` stops raising OSError, failing with the log if the server exits
+    or has not answered within 60 s; stop it (and its database connections) afterwards."""
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "appion.tests.clock", "gunicorn", "-c", "gunicorn.conf.py"],
+            [sys.executable, "-m", "appion.tests.clock", *command],
             cwd=BASE_DIR,
             env=env,
             stdout=log,
@@ -93,14 +92,14 @@ def gunicorn(env, log_path):
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                raise AssertionError(f"gunicorn stopped:\n{Path(log_path).read_text()}")
+                raise AssertionError(f"{name} stopped:\n{Path(log_path).read_text()}")
             try:
-                Visitor(port).get("/healthz")
+                answers(port)
                 break
             except OSError:
                 if time.monotonic() > deadline:
                     raise AssertionError(
-                        f"gunicorn did not answer:\n{Path(log_path).read_text()}"
+                        f"{name} did not answer:\n{Path(log_path).read_text()}"
                     ) from None
                 time.sleep(0.2)
         yield port
@@ -111,6 +110,22 @@ def gunicorn(env, log_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@contextmanager
+def gunicorn(env, log_path):
+    """Start `gunicorn -c gunicorn.conf.py` on a free port; yield the port once /healthz
+    answers; stop it (and its database connections) afterwards."""
+    port = free_port()
+    with _server(
+        "gunicorn",
+        ["gunicorn", "-c", "gunicorn.conf.py"],
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        log_path=log_path,
+        port=port,
+        answers=lambda port: Visitor(port).get("/healthz"),
+    ) as port:
+        yield port
 
 
 @dataclass
@@ -175,41 +190,19 @@ def uvicorn(env, log_path):
     """Start the WebSocket server as deploy/appion-uvicorn.service does (uvicorn with
     appion.asgi) on a free port; yield the port once it answers; stop it afterwards."""
     port = free_port()
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "appion.tests.clock", "uvicorn", "appion.asgi:application"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-                *UVICORN_OPTIONS,
-            ],
-            cwd=BASE_DIR,
-            env={**env, **unit_environment("appion-uvicorn.service")},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise AssertionError(f"uvicorn stopped:\n{Path(log_path).read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"uvicorn did not answer:\n{Path(log_path).read_text()}"
-                    ) from None
-                time.sleep(0.2)
+    with _server(
+        "uvicorn",
+        [
+            *("uvicorn", "appion.asgi:application"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+            *UVICORN_OPTIONS,
+        ],
+        env={**env, **unit_environment("appion-uvicorn.service")},
+        log_path=log_path,
+        port=port,
+        answers=lambda port: socket.create_connection(("127.0.0.1", port), timeout=1).close(),
+    ) as port:
         yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def unit_command(name):
