@@ -14,7 +14,8 @@ Groups (one per thing a page shows):
 - the queue of a chamber's session on a day: `queue_changed(chamber_id=, day=)` tells the
   doctor's queue page, the waiting-room screen and the appointment pages of that
   chamber's day;
-- a doctor's bookings on a day (agenda, slot lists): `bookings_changed(doctor_id=, day=)`;
+- a doctor's bookings on a day (agenda, slot lists): `bookings_changed(doctor_id=, day=,
+  chamber_id=)`; a booking or cancellation for today changes that chamber's queue too;
 - one appointment (its patient's and doctor's pages): `appointment_changed(appointment_id=)`.
 """
 
@@ -25,6 +26,8 @@ from datetime import date
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from appion import clinic_calendar
 
 logger = logging.getLogger("appion.live")
 
@@ -65,24 +68,30 @@ def slots_group(doctor_id: int) -> str:
 def queue_changed(*, chamber_id: int, day: date) -> None:
     """The queue of `chamber_id`'s session on `day` changed: an arrival, a call, a
     no-show, a walk-in, a late notice."""
+    _after_commit(_queue_messages(chamber_id, day))
+
+
+def _queue_messages(chamber_id: int, day: date) -> dict[str, dict]:
     message = {"type": "queue", "day": day.isoformat()}
-    _after_commit(
-        {
-            queue_group(chamber_id): message,
-            screen_group(chamber_id): message,
-            session_group(chamber_id, day): message,
-        }
-    )
+    return {
+        queue_group(chamber_id): message,
+        screen_group(chamber_id): message,
+        session_group(chamber_id, day): message,
+    }
 
 
-def bookings_changed(*, doctor_id: int, day: date) -> None:
-    """A booking, cancellation or reschedule touched `doctor_id`'s `day`."""
-    _after_commit(
-        {
-            agenda_group(doctor_id): {"type": "bookings", "day": day.isoformat()},
-            slots_group(doctor_id): {"type": "slots", "day": day.isoformat()},
-        }
-    )
+def bookings_changed(*, doctor_id: int, day: date, chamber_id: int | None = None) -> None:
+    """A booking, cancellation or reschedule touched `doctor_id`'s `day` (at
+    `chamber_id`). On the clinic's today that is a change of the chamber's queue too:
+    the doctor's queue page, the screen's next serials and the waiting patients'
+    estimates follow it."""
+    messages = {
+        agenda_group(doctor_id): {"type": "bookings", "day": day.isoformat()},
+        slots_group(doctor_id): {"type": "slots", "day": day.isoformat()},
+    }
+    if chamber_id is not None and day == clinic_calendar.today():
+        messages |= _queue_messages(chamber_id, day)
+    _after_commit(messages)
 
 
 def appointment_changed(*, appointment_id: int) -> None:

@@ -162,7 +162,9 @@ def book_appointment(
         raise BookingError(SLOT_TAKEN, slot_taken=True) from None
 
     refresh_after_commit(doctor)
-    live.bookings_changed(doctor_id=doctor.pk, day=appointment.date)
+    live.bookings_changed(
+        doctor_id=doctor.pk, day=appointment.date, chamber_id=appointment.chamber_id
+    )
     return appointment
 
 
@@ -518,7 +520,9 @@ def change_status(*, appointment, to, by, reason="", now=None, notify=True) -> A
     if to == Status.CANCELLED:
         refresh_after_commit(appointment.doctor)
     live.appointment_changed(appointment_id=appointment.pk)
-    live.bookings_changed(doctor_id=appointment.doctor_id, day=appointment.date)
+    live.bookings_changed(
+        doctor_id=appointment.doctor_id, day=appointment.date, chamber_id=appointment.chamber_id
+    )
     return appointment
 
 

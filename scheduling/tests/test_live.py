@@ -387,6 +387,45 @@ def test_cancellation_frees_the_slot_for_the_slot_lists(world):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_todays_booking_and_cancellation_reach_the_queue_and_the_screen(world):
+    """The queue page listens to its chamber's queue only: a booking or cancellation for
+    today is a queue change too; one for another day is not."""
+    doctor_cookie = session_cookie(world["doctor"].user)
+    patient_cookie = session_cookie(world["patient"])
+    paths = world["paths"]
+    patient = Client()
+    patient.force_login(world["other_patient"])
+    today = clinic_calendar.today().isoformat()
+
+    async def scenario():
+        opened = await listen(
+            {
+                "queue": (paths["queue"], doctor_cookie),
+                "screen": (paths["screen"], None),
+                "today's appointment": (paths["appointment"], patient_cookie),
+            }
+        )
+        later = await sync_to_async(book)(world, day_offset=2)
+        for name in opened:
+            assert await opened[name].receive_nothing(timeout=0.2), name
+
+        booked = await sync_to_async(book)(world, day_offset=0, hour=16)
+        assert booked.chamber_id == world["chamber"].pk
+        for name in opened:
+            assert await heard(opened[name]) == {"type": "queue", "day": today}, name
+
+        answer = await sync_to_async(patient.post)(f"/appointments/{booked.pk}/cancel/")
+        assert answer.status_code == 302
+        for name in opened:
+            assert await heard(opened[name]) == {"type": "queue", "day": today}, name
+        await close_all(opened)
+        return later
+
+    later = async_to_sync(scenario)()
+    assert later.status == Appointment.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
 def test_queue_change_reaches_the_queue_the_screen_and_that_sessions_appointments(world):
     cookies = {
         "doctor": session_cookie(world["doctor"].user),
@@ -604,7 +643,10 @@ def test_cancelled_while_listening_the_socket_hears_it_and_survives(world):
             by=world["doctor"].user,
             reason="Doctor called away",
         )
-        assert await heard(opened["appointment"]) == {"type": "appointment"}
+        # Its own change, and (it is today's) the change of its session's queue.
+        messages = [await heard(opened["appointment"]) for _ in range(2)]
+        assert {"type": "appointment"} in messages
+        assert {"type": "queue", "day": world["appointment"].date.isoformat()} in messages
         await opened["appointment"].send_to(text_data="still here?")
         assert await opened["appointment"].receive_nothing(timeout=0.1)
         await opened["appointment"].disconnect()

@@ -7,10 +7,12 @@ import os
 import re
 from datetime import time
 from pathlib import Path
+from time import monotonic
 
 import pytest
 import time_machine
 from django.test import Client
+from playwright.sync_api import expect
 
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from appion import clinic_calendar
@@ -133,3 +135,51 @@ def test_a_chamber_session_from_the_doctor_the_patient_and_the_screen(session, o
     assert called.is_visible()
     assert called.locator(".queue-called-serial").inner_text() == "৫"
     shoot(patient, "patient-bn-360-called")
+
+
+WITHIN = 2.0
+
+
+def test_call_next_reaches_the_patients_phone_and_the_screen_within_two_seconds(session, open_page):
+    """Two pages watching while the doctor works: the patient's appointment page (in
+    Bengali, on a phone) and the waiting-room screen follow each Call next over their
+    sockets, without a reload, within 2 seconds."""
+    chamber, ours = session["chamber"], session["ours"]
+    doctor = open_page("/portal/queue/", cookies=session["doctor"], **DESKTOP)
+    for serial in (1, 2, 4, 5):
+        tap(doctor, serial, "arrived")
+    doctor.get_by_role("button", name="Call next").click()  # serial 1
+    doctor.wait_for_load_state()
+
+    patient = open_page(
+        f"/appointments/{ours.pk}/", language="bn", cookies=session["patient"], **PHONE
+    )
+    screen = open_page(f"/queue/{chamber.pk}/screen/", **DESKTOP)
+    now_serving = patient.locator("#appointment-queue .queue-tile-number").first
+    expect(now_serving).to_have_text("১")
+    expect(screen.locator("#queue-board .queue-now")).to_have_text("1")
+    # live.js marks each region once its socket is open.
+    patient.wait_for_selector("#appointment-queue[data-live-open]")
+    screen.wait_for_selector("#queue-board[data-live-open]")
+    loads = {"patient": 0, "screen": 0}
+    patient.on("load", lambda _: loads.__setitem__("patient", loads["patient"] + 1))
+    screen.on("load", lambda _: loads.__setitem__("screen", loads["screen"] + 1))
+
+    for serial, bengali in ((2, "২"), (4, "৪")):
+        started = monotonic()
+        doctor.get_by_role("button", name="Call next").click()
+        expect(now_serving).to_have_text(bengali, timeout=WITHIN * 1000)
+        expect(screen.locator("#queue-board .queue-now")).to_have_text(
+            str(serial), timeout=WITHIN * 1000
+        )
+        assert monotonic() - started < WITHIN
+
+    # Ours is next: the patient's page changes to "your serial is called".
+    started = monotonic()
+    doctor.get_by_role("button", name="Call next").click()
+    called = patient.locator("#appointment-queue .queue-called-serial")
+    expect(called).to_have_text("৫", timeout=WITHIN * 1000)
+    expect(screen.locator("#queue-board .queue-now")).to_have_text("5", timeout=WITHIN * 1000)
+    assert monotonic() - started < WITHIN
+    assert loads == {"patient": 0, "screen": 0}  # no reload: over the sockets
+    shoot(patient, "patient-bn-360-called-live")
