@@ -383,6 +383,8 @@ class Appointment(models.Model):
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     called_at = models.DateTimeField(_("called in at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("consultation ended at"), null=True, blank=True)
+    # When the patient was told that their turn is near (services.call_next), once.
+    near_told_at = models.DateTimeField(_("told the turn is near at"), null=True, blank=True)
     # The video room of an appointment at an online chamber, made when it is booked (""
     # for one in person): a secret name, so the room's address is the key to the
     # consultation. Only selectors.video_link hands it out, to the patient and the

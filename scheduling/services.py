@@ -773,10 +773,32 @@ def call_next(*, chamber, by, now=None) -> tuple[list, Appointment | None]:
             called.called_at = now
             called.save(update_fields=["called_at", "updated_at"])
             _queue_step(called, Kind.CALLED, by=by)
+            _tell_the_next(entries, called=called, now=now)
         for changed in [*finished, *([called] if called else [])]:
             live.appointment_changed(appointment_id=changed.pk)
         live.queue_changed(chamber_id=chamber.pk, day=day)
     return finished, called
+
+
+# How many patients after the one called in are told that their turn is near.
+NEAR_AHEAD = 2
+
+
+def _tell_the_next(entries, *, called, now):
+    """Tell the next NEAR_AHEAD patients still to come after `called` (arrived or not
+    yet: those not yet at the chamber need it most) that their turn is near, once each
+    (near_told_at), in the transaction of the call."""
+    to_come = [
+        entry
+        for entry in entries
+        if entry.serial > called.serial
+        and entry.queue_state in (QueueState.BOOKED, QueueState.ARRIVED)
+    ]
+    for entry in to_come[:NEAR_AHEAD]:
+        if entry.near_told_at is None:
+            notifications.serial_near(entry, now_serving=called.serial)
+            entry.near_told_at = now
+            entry.save(update_fields=["near_told_at", "updated_at"])
 
 
 def recall(*, appointment, by, now=None) -> Appointment:

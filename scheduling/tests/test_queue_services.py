@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.tests.factories import DoctorProfileFactory, StaffFactory
 from appion import clinic_calendar
+from appion.messaging.models import Notification, OutboxMessage
 from scheduling import live, selectors, services
 from scheduling.models import Appointment, AppointmentEvent, LateNotice, QueueState
 from scheduling.tests.factories import ChamberFactory, ChamberHoursFactory
@@ -220,6 +222,64 @@ def test_call_next_finishes_the_last_patient_when_nobody_else_waits(chamber_day)
     assert called is None
     assert [f.pk for f in finished] == [only.pk]
     assert fresh(only).status == Status.COMPLETED
+
+
+def test_call_next_tells_the_next_two_to_come_that_their_turn_is_near_once(chamber_day):
+    doctor = chamber_day.doctor.user
+    booked = {serial: chamber_day.book(serial) for serial in (1, 2, 3, 4, 6)}
+    walk_in = services.add_walk_in(
+        chamber=chamber_day.chamber, by=doctor, name="Abdul Karim", mobile="01712345678"
+    )
+    for serial in (1, 3):
+        services.mark_arrived(appointment=booked[serial], by=doctor)
+
+    services.call_next(chamber=chamber_day.chamber, by=doctor)  # serial 1
+
+    # The next two to come, arrived or not yet: 2 (still on the way) and 3.
+    told = {a.serial for a in Appointment.objects.exclude(near_told_at=None)}
+    assert told == {2, 3}
+    near = Notification.objects.filter(kind="serial_near")
+    assert sorted(n.recipient_id for n in near) == sorted(booked[s].patient_id for s in (2, 3))
+    assert {n.link for n in near} == {f"/appointments/{booked[s].pk}/" for s in (2, 3)}
+    assert all("now serving 1 " in n.text for n in near)
+    # By each patient's channel too (SMS or email): one outbox message each.
+    assert OutboxMessage.objects.filter(kind="serial_near").count() == 2
+
+    services.call_next(chamber=chamber_day.chamber, by=doctor)  # serial 3 (2 not here)
+
+    # 4 and 6 are now next; 2 is not told twice.
+    told = {a.serial for a in Appointment.objects.exclude(near_told_at=None)}
+    assert told == {2, 3, 4, 6}
+    assert Notification.objects.filter(kind="serial_near").count() == 4
+    assert fresh(walk_in).near_told_at is None  # further back; and told at the chamber
+
+
+def test_a_walk_in_next_in_line_is_passed_over_quietly(chamber_day):
+    doctor = chamber_day.doctor.user
+    first = chamber_day.book(1)
+    walk_in = services.add_walk_in(
+        chamber=chamber_day.chamber, by=doctor, name="Abdul Karim", mobile="01712345678"
+    )
+    services.mark_arrived(appointment=first, by=doctor)
+
+    services.call_next(chamber=chamber_day.chamber, by=doctor)
+
+    assert fresh(walk_in).near_told_at is not None
+    assert not Notification.objects.filter(kind="serial_near").exists()
+
+
+def test_a_rolled_back_call_tells_nobody(chamber_day):
+    doctor = chamber_day.doctor.user
+    booked = {serial: chamber_day.book(serial) for serial in (1, 2)}
+    services.mark_arrived(appointment=booked[1], by=doctor)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.call_next(chamber=chamber_day.chamber, by=doctor)
+        raise RuntimeError
+
+    assert fresh(booked[2]).near_told_at is None
+    assert not Notification.objects.filter(kind="serial_near").exists()
+    assert not OutboxMessage.objects.filter(kind="serial_near").exists()
 
 
 def test_a_patient_called_before_their_slot_time_can_be_completed(chamber_day):
