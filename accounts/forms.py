@@ -327,6 +327,31 @@ class EmailChangeForm(forms.Form):
         return cleaned
 
 
+# Codes typed with Bengali digits (০–৯) count as the same digits.
+_ASCII_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+
+class MobileCodeForm(forms.Form):
+    """The one-time code from the SMS (accounts.mobile_codes): 6 digits, in either
+    script, spaces and dashes ignored."""
+
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=20,
+        help_text=_("6 digits"),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].translate(_ASCII_DIGITS)
+        code = code.replace(" ", "").replace("-", "")
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise ValidationError(_("Enter the 6 digits of the code."), code="format")
+        return code
+
+
 class LoginNameMixin(forms.Form):
     """The login name of every login form: the email address or the mobile number, which
     the authentication backend tells apart (accounts.backends.EmailBackend). A text

@@ -296,6 +296,7 @@ class AuditEntry(models.Model):
         LATE_NOTICE = "late_notice", _("Running-late notice")
         CALENDAR_FEED_NEW = "calendar_feed_new", _("Calendar address made")
         CALENDAR_FEED_FETCH = "calendar_feed_fetch", _("Calendar feed fetched")
+        MOBILE_VERIFIED = "mobile_verified", _("Mobile number verified")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     user = models.ForeignKey(
@@ -361,3 +362,32 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class MobileCode(models.Model):
+    """A one-time code sent by SMS to prove that `user` holds `mobile`
+    (accounts.mobile_codes). Only a keyed hash of the code is kept. Each row is one
+    send, so the rows of the last hour are also the send limits' count."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    mobile = models.CharField(_("mobile number"), max_length=16)
+    code_hash = models.CharField(_("code (hashed)"), max_length=64)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mobile verification code")
+        verbose_name_plural = _("mobile verification codes")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="accounts_code_user"),
+            models.Index(fields=["mobile", "created_at"], name="accounts_code_mobile"),
+            models.Index(fields=["ip_address", "created_at"], name="accounts_code_ip"),
+        ]
+
+    def __str__(self):
+        return f"{self.mobile} {self.created_at:%Y-%m-%d %H:%M}"

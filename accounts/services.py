@@ -6,11 +6,12 @@ import secrets
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,8 +67,16 @@ def _pick(data, names):
     return {name: data[name] for name in names if name in data}
 
 
+def _registration_language() -> str:
+    """The language the account is made in (the page's or the API request's): its
+    messages, the first SMS code among them, come in it until the user switches."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def _create_user(*, role, email, password, data):
     user = User(email=User.objects.normalize_email(email), role=role, **_pick(data, USER_FIELDS))
+    user.preferred_language = _registration_language()
     user.set_password(password)
     if data.get("photo"):
         user.photo.save(data["photo"].name, data["photo"], save=False)

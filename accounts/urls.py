@@ -41,6 +41,7 @@ urlpatterns = [
     # Doctor registration also sets the chamber hours, so it lives in scheduling.
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.change_email, name="change_email"),
+    path("profile/mobile/", views.verify_mobile, name="verify_mobile"),
     path("profile/calendar/", views.calendar_feed, name="calendar_feed"),
     path(
         "profile/email/confirm/<str:token>/",

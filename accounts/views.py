@@ -2,22 +2,25 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts import audit, services
+from accounts import audit, mobile_codes, services
 from accounts.forms import (
     DoctorProfileForm,
     EmailChangeForm,
+    MobileCodeForm,
     PatientProfileForm,
     PatientRegistrationForm,
 )
 from accounts.mobile import normalize_mobile
 from accounts.models import CalendarFeed, PatientProfile, User
-from accounts.registration import registration_page
+from accounts.redirects import requested_next
+from accounts.registration import registration_page, send_mobile_code, verify_mobile_url
 from appion.ratelimits import limit_password_checks, limit_posts
 
 
@@ -118,12 +121,15 @@ def profile(request):
     )
     if request.method == "POST" and form.is_valid():
         was_verified = user.role == User.Role.DOCTOR and user.doctor_profile.is_verified
+        mobile = user.mobile
         try:
             services.update_profile(user=user, data=form.cleaned_data)
         except services.AccountError as error:
             form.add_error(error.field, error.message)
         else:
             messages.success(request, _("Your profile has been saved."))
+            if user.mobile != mobile and send_mobile_code(request, user):
+                return redirect(verify_mobile_url(reverse("accounts:profile")))
             if was_verified and not user.doctor_profile.is_verified:
                 messages.warning(
                     request,
@@ -137,7 +143,51 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "calendar_feed": calendar_feed_addresses(request, user)},
+        {
+            "form": form,
+            "calendar_feed": calendar_feed_addresses(request, user),
+            "mobile_verification": mobile_codes.enabled(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify_mobile(request):
+    """Verify the mobile number with the code sent by SMS; or send a new code. Then on to
+    a local `next` (registration passes where the user was going), else the profile."""
+    if not mobile_codes.enabled():
+        raise Http404
+    user = request.user
+    next_url = requested_next(request)
+    here = verify_mobile_url(next_url)
+    form = MobileCodeForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "send":
+            send_mobile_code(request, user)
+            return redirect(here)
+        form = MobileCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                mobile_codes.check_code(user=user, code=form.cleaned_data["code"])
+            except mobile_codes.CodeError as error:
+                form.add_error("code", error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Your mobile number is verified: messages now reach you by SMS."),
+                )
+                return redirect(next_url or "accounts:profile")
+    return render(
+        request,
+        "accounts/verify_mobile.html",
+        {
+            "form": form,
+            "next": next_url,
+            "here": here,
+            "verified": user.mobile_verified_at is not None,
+            "code_waiting": mobile_codes.code_waiting(user),
+        },
     )
 
 

@@ -331,6 +331,9 @@ SMS_URL = _sms_url(env.str("SMS_URL", default="console://"))
 # Until a user's mobile number is verified (User.mobile_verified_at), messages go to them
 # by email only. False: SMS to any mobile number on file (a site without verification).
 APPION_SMS_REQUIRES_VERIFIED_MOBILE = env.bool("APPION_SMS_REQUIRES_VERIFIED_MOBILE", default=True)
+# Verify mobile numbers by a one-time code sent by SMS (accounts.mobile_codes). False on a
+# site without an SMS gateway: no codes are sent and the pages do not ask for one.
+APPION_MOBILE_VERIFICATION = env.bool("APPION_MOBILE_VERIFICATION", default=True)
 APPION_OUTBOX_MAX_ATTEMPTS = env.int("APPION_OUTBOX_MAX_ATTEMPTS", default=8)
 APPION_OUTBOX_RETRY_SECONDS = env.int("APPION_OUTBOX_RETRY_SECONDS", default=60)
 

@@ -2,6 +2,7 @@
 way into them, and only to a page of this site."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -65,13 +66,18 @@ def test_the_register_pages_pass_next_to_the_login_and_the_other_register_link(c
     assert f'<input type="hidden" name="next" value="{BACK.replace("&", "&amp;")}">' in page
 
 
+def verifying_then(next_url):
+    return f"/accounts/profile/mobile/?next={quote(next_url, safe='')}"
+
+
 def test_a_patient_who_registers_returns_to_next(client, thana):
     response = client.post(
         f"/accounts/register/patient/?next={BACK_QUOTED}", {**patient_data(thana), "next": BACK}
     )
 
+    # By the page that asks for the code just sent to the new mobile number.
     assert response.status_code == 302
-    assert response.url == BACK
+    assert response.url == verifying_then(BACK)
     assert User.objects.get().role == User.Role.PATIENT
 
 
@@ -79,7 +85,7 @@ def test_a_doctor_who_registers_returns_to_next(client, thana):
     response = client.post("/accounts/register/doctor/", {**doctor_data(thana), "next": BACK})
 
     assert response.status_code == 302
-    assert response.url == BACK
+    assert response.url == verifying_then(BACK)
     assert User.objects.get().role == User.Role.DOCTOR
 
 
@@ -87,7 +93,16 @@ def test_a_doctor_who_registers_returns_to_next(client, thana):
 def test_registering_with_a_next_to_another_site_lands_on_the_dashboard(client, thana, unsafe):
     response = client.post("/accounts/register/patient/", {**patient_data(thana), "next": unsafe})
 
-    assert response.url == "/accounts/dashboard/"
+    assert response.url == verifying_then("/accounts/dashboard/")
+
+
+def test_without_mobile_verification_registration_goes_straight_to_next(client, thana, settings):
+    settings.APPION_MOBILE_VERIFICATION = False
+    response = client.post(
+        f"/accounts/register/patient/?next={BACK_QUOTED}", {**patient_data(thana), "next": BACK}
+    )
+
+    assert response.url == BACK
 
 
 def test_a_logged_in_user_on_a_register_page_goes_to_next(client):

@@ -253,6 +253,8 @@ def valid_values(world):
         "new_password2": "Str0ng#Pass2026",
         "next": "/appointments/",
         "language": "bn",
+        "code": "123456",
+        "action": "send",
         # scheduling
         "slot_minutes": "30",
         "booking_window_days": "30",
@@ -433,6 +435,12 @@ ENDPOINTS = [
     ),
     Endpoint("accounts:change_email_confirm", _email_change_confirm, post=()),
     Endpoint("accounts:calendar_feed", lambda w: "/accounts/profile/calendar/", post=()),
+    Endpoint(
+        "accounts:verify_mobile",
+        lambda w: "/accounts/profile/mobile/",
+        get=("next",),
+        post=("code", "action", "next"),
+    ),
     Endpoint("accounts:dashboard", lambda w: "/accounts/dashboard/"),
     Endpoint(
         "accounts:password_change",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import services as account_services
 from accounts.forms import LoginForm, QuickRegistrationForm
 from accounts.models import User
-from accounts.registration import BACKEND
+from accounts.registration import BACKEND, send_mobile_code
 from appion import clinic_calendar
 from appion.ratelimits import limit_posts
 from scheduling import selectors, services
@@ -69,6 +69,8 @@ def _sign_in(request, account):
             return None
         login(request, user, backend=BACKEND)
         messages.success(request, _("Welcome to Appion, %(name)s!") % {"name": user.full_name})
+        # The appointment's page then offers to enter it.
+        send_mobile_code(request, user, message=_("We sent a 6-digit code by SMS to %(mobile)s."))
         return user
     user = account["login"].get_user()
     login(request, user)
