@@ -331,6 +331,16 @@ SMS_URL = _sms_url(env.str("SMS_URL", default="console://"))
 # Until a user's mobile number is verified (User.mobile_verified_at), messages go to them
 # by email only. False: SMS to any mobile number on file (a site without verification).
 APPION_SMS_REQUIRES_VERIFIED_MOBILE = env.bool("APPION_SMS_REQUIRES_VERIFIED_MOBILE", default=True)
+# Advances paid online (scheduling.payments, issue #21): how long a booking that waits for
+# its advance holds the slot.
+APPION_PAYMENT_HOLD_MINUTES = env.int("APPION_PAYMENT_HOLD_MINUTES", default=10)
+# What the notification worker also runs on each round (appion.messaging.worker.run_jobs):
+# releasing the holds whose advance was not paid in time, and making due refunds.
+APPION_WORKER_JOBS = [
+    "scheduling.services.release_holds",
+    "scheduling.payments.process_refunds",
+]
+
 # Verify mobile numbers by a one-time code sent by SMS (accounts.mobile_codes). False on a
 # site without an SMS gateway: no codes are sent and the pages do not ask for one.
 APPION_MOBILE_VERIFICATION = env.bool("APPION_MOBILE_VERIFICATION", default=True)
@@ -380,6 +390,24 @@ APPION_SITE_URL = _base_url(
 APPION_VIDEO_BASE_URL = _base_url(
     "APPION_VIDEO_BASE_URL", env.str("APPION_VIDEO_BASE_URL", default="https://meet.jit.si")
 )
+
+# Advance payments through SSLCommerz's hosted checkout (scheduling.sslcommerz; README,
+# "Payments"). With no store id and password the site takes payments on its built-in
+# demo gateway instead. SSLCOMMERZ_SANDBOX picks sandbox.sslcommerz.com over
+# securepay.sslcommerz.com; SSLCOMMERZ_BASE_URL, when set, replaces both (the tests'
+# fake gateway). SSLCOMMERZ_TIMEOUT seconds per request to the gateway.
+SSLCOMMERZ_STORE_ID = env.str("SSLCOMMERZ_STORE_ID", default="")
+SSLCOMMERZ_STORE_PASSWORD = env.str("SSLCOMMERZ_STORE_PASSWORD", default="")
+if bool(SSLCOMMERZ_STORE_ID) != bool(SSLCOMMERZ_STORE_PASSWORD):
+    raise ImproperlyConfigured(
+        "SSLCommerz needs both SSLCOMMERZ_STORE_ID and SSLCOMMERZ_STORE_PASSWORD (or neither, "
+        "for the demo gateway)."
+    )
+SSLCOMMERZ_SANDBOX = env.bool("SSLCOMMERZ_SANDBOX", default=True)
+SSLCOMMERZ_BASE_URL = env.str("SSLCOMMERZ_BASE_URL", default="")
+if SSLCOMMERZ_BASE_URL:
+    SSLCOMMERZ_BASE_URL = _base_url("SSLCOMMERZ_BASE_URL", SSLCOMMERZ_BASE_URL)
+SSLCOMMERZ_TIMEOUT = env.float("SSLCOMMERZ_TIMEOUT", default=10.0)
 # How long a doctor's slot list (the htmx fragment) is cached; any change to the doctor's
 # bookings or hours replaces it at once in a shared cache. 0 turns the cache off (tests
 # turn it on where they test it).

@@ -229,3 +229,45 @@ def appointment_list(rng, doctor=None):
     if doctor is not None:
         appointments = appointments.filter(doctor=doctor)
     return appointments.order_by("start", "pk")
+
+
+def payment_reconciliation(rng) -> dict:
+    """Advances paid online in `rng` (issue #21), by the clinic's day of payment and
+    chamber: how many, collected, refunded, and refunds still outstanding (due, in
+    progress or failed: staff follow those up), with the totals. One query."""
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import TruncDate
+
+    from scheduling.models import Payment
+
+    since, until = rng.window
+    Refund = Payment.RefundState
+    rows = list(
+        Payment.objects.filter(state=Payment.State.PAID, paid_at__gte=since, paid_at__lt=until)
+        .annotate(day=TruncDate("paid_at", tzinfo=clinic_calendar.tz()))
+        .values(
+            "day",
+            "appointment__chamber_id",
+            "appointment__chamber__name",
+            "appointment__doctor__user__full_name",
+        )
+        .annotate(
+            payments=Count("pk"),
+            collected=Sum("amount"),
+            refunded=Sum("amount", filter=Q(refund_state=Refund.REFUNDED), default=0),
+            outstanding=Sum(
+                "amount",
+                filter=Q(refund_state__in=[Refund.DUE, Refund.PROCESSING, Refund.FAILED]),
+                default=0,
+            ),
+        )
+        .order_by("day", "appointment__chamber__name", "appointment__chamber_id")
+    )
+    totals = {
+        name: sum((row[name] for row in rows), 0)
+        for name in ("payments", "collected", "refunded", "outstanding")
+    }
+    totals["kept"] = totals["collected"] - totals["refunded"]
+    for row in rows:
+        row["kept"] = row["collected"] - row["refunded"]
+    return {"rows": rows, "totals": totals}

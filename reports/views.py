@@ -1,3 +1,4 @@
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -189,3 +190,38 @@ def _csv_response(appointments, doctor, rng):
         rows(),
         f"appointments-{doctor.pk}-{rng.start}-{rng.end}.csv",
     )
+
+
+@staff_required
+def payments(request):
+    """Advances paid online, reconciled (issue #21): by day and chamber, collected,
+    refunded, kept and refunds outstanding, for the range; as CSV with format=csv."""
+    rng, context = _range_context(request)
+    figures = selectors.payment_reconciliation(rng)
+    if request.GET.get("format") == "csv":
+        header = [
+            _("Day"),
+            _("Chamber"),
+            _("Doctor"),
+            _("Payments"),
+            _("Collected (BDT)"),
+            _("Refunded (BDT)"),
+            _("Kept (BDT)"),
+            _("Refunds outstanding (BDT)"),
+        ]
+        rows = (
+            [
+                row["day"].isoformat(),
+                row["appointment__chamber__name"],
+                row["appointment__doctor__user__full_name"],
+                row["payments"],
+                *(
+                    f"{Decimal(row[name]):.2f}"
+                    for name in ("collected", "refunded", "kept", "outstanding")
+                ),
+            ]
+            for row in figures["rows"]
+        )
+        return csv_download(header, rows, f"appion-payments-{rng.start}-{rng.end}.csv")
+    context.update(figures=figures, csv_query=urlencode({**request.GET.dict(), "format": "csv"}))
+    return render(request, "reports/payments.html", context)

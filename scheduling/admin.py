@@ -14,6 +14,7 @@ from scheduling.models import (
     AppointmentEvent,
     Chamber,
     ChamberHours,
+    Payment,
     ScheduleSettings,
     TimeOff,
 )
@@ -296,3 +297,35 @@ class TimeOffAdmin(admin.ModelAdmin):
     search_fields = ["doctor__user__full_name", "reason"]
     autocomplete_fields = ["doctor"]
     date_hierarchy = "start_date"
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Advances paid online (issue #21), read-only: a payment changes only through the
+    gateway's reports and the refund rules (scheduling.payments). The validation answer
+    is the gateway's, never with card numbers."""
+
+    list_display = [
+        "tran_id",
+        "created_at",
+        "appointment",
+        "amount",
+        "state",
+        "method",
+        "refund_state",
+        "paid_at",
+    ]
+    list_filter = ["state", "refund_state", "method", ("paid_at", admin.DateFieldListFilter)]
+    search_fields = ["tran_id", "bank_tran_id", "val_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["appointment__doctor__user"]
+    readonly_fields = [field.name for field in Payment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

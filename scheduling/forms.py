@@ -18,6 +18,7 @@ from scheduling.hours import OUTSIDE_BUSINESS_HOURS, check_ranges, format_ranges
 from scheduling.models import (
     BOOKING_WINDOW_MAX_DAYS,
     WEEK_ORDER,
+    Advance,
     ScheduleSettings,
     VisitNotes,
     Weekday,
@@ -196,9 +197,35 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
         help_text=_("Leave empty to charge your usual consultation fee."),
     )
 
+    advance = forms.ChoiceField(
+        label=_("Payment"),
+        choices=Advance.choices,
+        initial=Advance.NONE,
+        required=False,
+        help_text=_(
+            "An advance paid online (bKash, Nagad, card) holds the patient's serial; "
+            "until it is paid the slot is held for a few minutes only."
+        ),
+    )
+    advance_amount = forms.DecimalField(
+        label=_("Advance (৳)"),
+        required=False,
+        min_value=Decimal(10),
+        max_value=Decimal(100000),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("For a fixed advance: the amount paid online, e.g. 200."),
+    )
+    refund_on_patient_cancel = forms.BooleanField(
+        label=_("Refund the advance when the patient cancels before the cut-off"),
+        required=False,
+        initial=True,
+        help_text=_("A cancellation by you or by Appion's staff is always refunded."),
+    )
+
     field_order = [
         *("name", "is_online", "address", "division", "district", "thana"),
-        *("phone", "map_url", "fee"),
+        *("phone", "map_url", "fee", "advance", "advance_amount", "refund_on_patient_cancel"),
     ]
     # What an online chamber has no use for (left out of chamber_data).
     PLACE_FIELDS = ("address", "division", "district", "thana", "map_url")
@@ -222,6 +249,9 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
                     "phone": chamber.phone,
                     "map_url": chamber.map_url,
                     "fee": chamber.fee,
+                    "advance": chamber.advance,
+                    "advance_amount": chamber.advance_amount,
+                    "refund_on_patient_cancel": chamber.refund_on_patient_cancel,
                     "thana": thana,
                     "district": thana.district if thana else None,
                     "division": thana.district.division if thana else None,
@@ -282,6 +312,9 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
         if self.online:
             for name in self.PLACE_FIELDS:
                 self.errors.pop(name, None)
+        fixed = cleaned.get("advance") == Advance.FIXED
+        if fixed and not cleaned.get("advance_amount") and "advance_amount" not in self.errors:
+            self.add_error("advance_amount", _("Enter the advance amount (at least ৳10)."))
         week = cleaned.get("week") or {}
         for message in selectors.chamber_clashes(
             doctor=self.doctor, week=week, chamber=self.chamber
@@ -291,7 +324,11 @@ class ChamberForm(LocationFieldsMixin, WeeklySessionsMixin, forms.Form):
 
     @property
     def chamber_data(self) -> dict:
-        data = {name: self.cleaned_data.get(name) for name in services.CHAMBER_FIELDS}
+        data = {
+            name: self.cleaned_data.get(name)
+            for name in (*services.CHAMBER_FIELDS, *services.ADVANCE_FIELDS)
+        }
+        data["advance"] = data["advance"] or Advance.NONE
         data["is_online"] = self.online
         if self.online:
             data.update(address="", thana=None, map_url="")

@@ -89,6 +89,14 @@ class ScheduleSettings(models.Model):
         return timedelta(minutes=self.slot_minutes)
 
 
+class Advance(models.TextChoices):
+    """How a chamber's patients pay (Chamber.advance)."""
+
+    NONE = "none", _("At the chamber")
+    FIXED = "fixed", _("A fixed advance online")
+    FULL = "full", _("The whole fee online")
+
+
 class Chamber(models.Model):
     """A place where the doctor sees patients: a hospital in the morning, a diagnostic
     centre in the evening. Each has its own weekly sessions (ChamberHours), phone for
@@ -140,6 +148,32 @@ class Chamber(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100000)],
         help_text=_("Leave empty to charge your usual consultation fee."),
     )
+    # Paying: at the chamber, or an advance online that holds the serial (issue #21).
+    advance = models.CharField(
+        _("payment"),
+        max_length=8,
+        choices=Advance.choices,
+        default=Advance.NONE,
+        db_default=Advance.NONE,
+    )
+    advance_amount = models.DecimalField(
+        _("advance (৳)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(100000)],
+        help_text=_("For a fixed advance: the amount paid online when booking."),
+    )
+    refund_on_patient_cancel = models.BooleanField(
+        _("refund the advance when the patient cancels in time"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "A cancellation by the doctor or staff is always refunded; this decides for "
+            "a patient who cancels before the cut-off."
+        ),
+    )
     # The order in which the doctor's chambers are shown (then by creation).
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -159,6 +193,11 @@ class Chamber(models.Model):
                 violation_error_message=_("You already have a chamber with this name."),
             ),
             models.CheckConstraint(
+                condition=~models.Q(advance="fixed") | models.Q(advance_amount__gte=10),
+                name="scheduling_chamber_fixed_advance_amount",
+                violation_error_message=_("Enter the advance amount (at least ৳10)."),
+            ),
+            models.CheckConstraint(
                 condition=models.Q(is_online=False)
                 | models.Q(address="", thana__isnull=True, map_url=""),
                 name="scheduling_chamber_online_without_address",
@@ -175,6 +214,22 @@ class Chamber(models.Model):
     def effective_fee(self):
         """The fee a booking here copies: the chamber's own, else the doctor's."""
         return self.fee if self.fee is not None else self.doctor.consultation_fee
+
+    @property
+    def advance_for_fee(self):
+        """advance_for the fee a booking here copies (templates)."""
+        return self.advance_for(self.effective_fee)
+
+    def advance_for(self, fee):
+        """The advance a booking here pays online (a Decimal), or None: paid at the
+        chamber, or nothing to pay. A fixed advance never exceeds the fee."""
+        if self.advance == Advance.FULL:
+            amount = fee
+        elif self.advance == Advance.FIXED:
+            amount = min(self.advance_amount or 0, fee or 0)
+        else:
+            return None
+        return amount if amount and amount > 0 else None
 
     @property
     def safe_map_url(self):
@@ -294,6 +349,8 @@ class QueueState(models.TextChoices):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
+        # Holding the slot while the patient pays the chamber's advance online (#21).
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
         PENDING = "pending", _("Pending")
         CONFIRMED = "confirmed", _("Confirmed")
         COMPLETED = "completed", _("Completed")
@@ -301,10 +358,18 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     # Statuses that hold a slot: two of these may never overlap for a doctor or a patient.
-    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.COMPLETED)
+    ACTIVE_STATUSES = (
+        Status.AWAITING_PAYMENT,
+        Status.PENDING,
+        Status.CONFIRMED,
+        Status.COMPLETED,
+    )
     # The legal moves (DESIGN.md): pending → confirmed → completed | no_show;
     # pending | confirmed → cancelled. Who may make each is services.check_transition.
     TRANSITIONS = {
+        # Paid in time → pending or confirmed (the doctor's auto-confirm); not paid →
+        # cancelled (the hold released). Only the payment service moves these.
+        Status.AWAITING_PAYMENT: (Status.PENDING, Status.CONFIRMED, Status.CANCELLED),
         Status.PENDING: (Status.CONFIRMED, Status.CANCELLED),
         Status.CONFIRMED: (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED),
     }
@@ -362,8 +427,10 @@ class Appointment(models.Model):
         ),
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
+    # Until when an appointment awaiting payment holds its slot (services.release_holds).
+    hold_until = models.DateTimeField(_("held until"), null=True, blank=True)
     fee = models.DecimalField(
         _("fee (৳)"),
         max_digits=8,
@@ -420,7 +487,9 @@ class Appointment(models.Model):
             models.UniqueConstraint(
                 fields=["chamber", "date", "serial"],
                 # ACTIVE_STATUSES, which Meta cannot see.
-                condition=models.Q(status__in=["pending", "confirmed", "completed"]),
+                condition=models.Q(
+                    status__in=["awaiting_payment", "pending", "confirmed", "completed"]
+                ),
                 name="scheduling_appointment_unique_serial",
                 violation_error_message=_(
                     "Another appointment at this chamber on this day has this serial."
@@ -499,7 +568,11 @@ class Appointment(models.Model):
     def path_to(cls, status) -> list[str]:
         """The statuses an appointment passes through from booking (pending) to `status`,
         both included, along TRANSITIONS: ["pending", "confirmed", "completed"]."""
-        paths = {cls.Status.PENDING: [cls.Status.PENDING]}
+        paths = {
+            cls.Status.PENDING: [cls.Status.PENDING],
+            # Held while the advance is paid: a path of its own (issue #21).
+            cls.Status.AWAITING_PAYMENT: [cls.Status.AWAITING_PAYMENT],
+        }
         queue = [cls.Status.PENDING]
         while queue:
             current = queue.pop(0)
@@ -533,9 +606,9 @@ class AppointmentEvent(models.Model):
         verbose_name=_("by"),
     )
     from_status = models.CharField(
-        _("from"), max_length=10, choices=Appointment.Status.choices, blank=True
+        _("from"), max_length=20, choices=Appointment.Status.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=10, choices=Appointment.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Appointment.Status.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # db_default: seed_demo COPYs history rows without this column.
     kind = models.CharField(
@@ -622,3 +695,81 @@ class LateNotice(models.Model):
 
     def __str__(self):
         return f"{self.chamber} · {self.date} · +{self.minutes} min"
+
+
+class Payment(models.Model):
+    """An advance paid online for an appointment through the gateway (SSLCommerz;
+    scheduling.payments). `tran_id` is ours, sent to the gateway; the gateway's own ids
+    are unique too, so one payment is recorded once however often the gateway reports
+    it. Never card data: `validation` is the gateway's validation answer without them."""
+
+    class State(models.TextChoices):
+        STARTED = "started", _("Started")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled by the patient")
+        EXPIRED = "expired", _("Expired")
+
+    class RefundState(models.TextChoices):
+        NONE = "", _("Not refunded")
+        DUE = "due", _("Refund due")
+        PROCESSING = "processing", _("Refund in progress")
+        REFUNDED = "refunded", _("Refunded")
+        FAILED = "failed", _("Refund failed")
+
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("appointment"),
+    )
+    tran_id = models.CharField(_("our transaction id"), max_length=40, unique=True)
+    amount = models.DecimalField(_("amount (৳)"), max_digits=8, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="BDT")
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.STARTED
+    )
+    gateway = models.CharField(_("gateway"), max_length=12, default="sslcommerz")
+    method = models.CharField(_("method"), max_length=60, blank=True)
+    val_id = models.CharField(_("validation id"), max_length=80, null=True, blank=True, unique=True)
+    bank_tran_id = models.CharField(
+        _("gateway transaction id"), max_length=80, null=True, blank=True, unique=True
+    )
+    validation = models.JSONField(_("validation answer"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    refund_state = models.CharField(
+        _("refund"), max_length=10, choices=RefundState.choices, default="", blank=True
+    )
+    refund_ref_id = models.CharField(_("refund reference"), max_length=80, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    refund_attempts = models.PositiveSmallIntegerField(_("refund attempts"), default=0)
+    refund_next_attempt = models.DateTimeField(_("next refund attempt"), null=True, blank=True)
+    refund_error = models.CharField(_("last refund error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "paid_at"], name="scheduling_payment_state"),
+            models.Index(
+                fields=["refund_next_attempt"],
+                name="scheduling_payment_refund_due",
+                condition=models.Q(refund_state__in=["due", "processing"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="scheduling_payment_amount_positive"
+            ),
+            # One paid advance per appointment.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(state="paid"),
+                name="scheduling_payment_one_paid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tran_id} · ৳{self.amount} · {self.get_state_display()}"

@@ -5,6 +5,7 @@ from scheduling.views import (
     booking,
     directory,
     feeds,
+    payments,
     portal,
     queue,
     registration,
@@ -31,6 +32,15 @@ urlpatterns = [
     # The short link that SMS carry: a redirect to the appointment's page.
     path("a/<int:appointment_id>/", appointments.short_link, name="short_link"),
     path("appointments/<int:appointment_id>/status/", appointments.change_status, name="status"),
+    # Advances paid online (issue #21): "Pay now", the gateway's return and IPN, the demo.
+    path("appointments/<int:appointment_id>/pay/", payments.pay, name="pay"),
+    re_path(
+        r"^payments/return/(?P<outcome>success|fail|cancel)/$",
+        payments.payment_return,
+        name="payment_return",
+    ),
+    path("payments/ipn/", payments.payment_ipn, name="payment_ipn"),
+    path("payments/demo/<str:token>/", payments.demo_checkout, name="demo_checkout"),
     path(
         "appointments/<int:appointment_id>/queue/",
         queue.appointment_queue,

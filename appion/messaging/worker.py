@@ -26,6 +26,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from appion.messaging import sms
 from appion.messaging.models import Channel, OutboxMessage
@@ -229,10 +230,22 @@ class Worker:
     def stop(self, *args):
         self.stopping = True
 
+    def run_jobs(self):
+        """Run the apps' periodic jobs (APPION_WORKER_JOBS: dotted paths of functions
+        without arguments, e.g. releasing unpaid holds and retrying refunds). One that
+        fails is logged and the others still run."""
+        for path in settings.APPION_WORKER_JOBS:
+            try:
+                import_string(path)()
+            except Exception:
+                logger.exception("The worker's job %s failed.", path)
+                connection.close()
+
     def run_once(self) -> dict:
-        """Send everything due now, batch by batch (a message that is retried is due
-        later, so this ends)."""
+        """Run the periodic jobs, then send everything due now, batch by batch (a
+        message that is retried is due later, so this ends)."""
         relax_commits()
+        self.run_jobs()
         courier = Courier()
         try:
             while not self.stopping:

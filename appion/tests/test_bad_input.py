@@ -255,6 +255,9 @@ def valid_values(world):
         "language": "bn",
         "code": "123456",
         "action": "send",
+        "tran_id": "APN0123456789ABCDEF",
+        "val_id": "2611301234567abcdef",
+        "amount": "300.00",
         # scheduling
         "slot_minutes": "30",
         "booking_window_days": "30",
@@ -509,6 +512,19 @@ ENDPOINTS = [
     ),
     Endpoint("scheduling:ics", lambda w: f"/appointments/{w.pending.pk}/ics/"),
     Endpoint("scheduling:short_link", lambda w: f"/a/{w.pending.pk}/"),
+    # Advances paid online (issue #21): "Pay now", the gateway's posts, the demo page.
+    Endpoint("scheduling:pay", lambda w: f"/appointments/{w.pending.pk}/pay/", post=()),
+    Endpoint(
+        "scheduling:payment_return",
+        lambda w: "/payments/return/success/",
+        post=("tran_id", "val_id", "status", "amount"),
+    ),
+    Endpoint(
+        "scheduling:payment_ipn",
+        lambda w: "/payments/ipn/",
+        post=("tran_id", "val_id", "status", "amount"),
+    ),
+    Endpoint("scheduling:demo_checkout", lambda w: "/payments/demo/not-a-token/"),
     Endpoint("messaging:notifications", lambda w: "/notifications/", get=("page",)),
     Endpoint("scheduling:my_data", lambda w: "/accounts/profile/data/"),
     # The patient's feed, fetched without logging in (by every role alike).
@@ -577,6 +593,11 @@ ENDPOINTS = [
         "reports:overview",
         lambda w: "/reports/",
         get=("range", "start_date", "end_date"),
+    ),
+    Endpoint(
+        "reports:payments",
+        lambda w: "/reports/payments/",
+        get=("range", "start_date", "end_date", "format"),
     ),
     Endpoint("reports:doctor", lambda w: f"/reports/doctor/{w.doctor.pk}/", get=REPORT_PARAMS),
     Endpoint("reports:my_report", lambda w: "/portal/report/", get=REPORT_PARAMS),

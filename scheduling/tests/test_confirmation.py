@@ -65,7 +65,7 @@ def test_a_pending_booking_says_what_happens_next(client, appointment):
     html = client.get(f"/appointments/{appointment.pk}/").content.decode()
 
     assert "What happens next" in html
-    assert "we email you as soon as it does" in html
+    assert "we tell you as soon as it does" in html
     assert "Pay the fee at the chamber." in html
     assert "arrive 15 minutes before your time" in html
 
@@ -78,7 +78,7 @@ def test_a_confirmed_booking_says_the_chamber_expects_the_patient(client, appoin
     html = client.get(f"/appointments/{appointment.pk}/").content.decode()
 
     assert "Your serial is confirmed" in html
-    assert "we email you as soon as it does" not in html
+    assert "we tell you as soon as it does" not in html
 
 
 def test_the_doctor_gets_no_share_links_or_patient_advice(client, appointment):

@@ -93,6 +93,8 @@ def appointment_detail(request, appointment_id):
             ),
             "video": _video_context(appointment, user, now=now),
             "live": live,
+            # The advance paid online, or to pay (issue #21).
+            "payment": appointment.payments.order_by("-created_at", "-pk").first(),
         },
     )
 

@@ -1,6 +1,7 @@
 """Booking a slot: the confirmation page and the booking itself. A visitor who is not
 logged in registers or logs in on the same page, and books in the same submit."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -17,7 +18,9 @@ from appion import clinic_calendar
 from appion.ratelimits import limit_posts
 from scheduling import selectors, services
 from scheduling.forms import BookingAccountForm, BookingForm, BookingSlotForm
+from scheduling.models import Appointment
 from scheduling.views.common import listed_doctor
+from scheduling.views.payments import send_to_gateway
 
 
 def _doctor_page(doctor, start=None):
@@ -117,6 +120,7 @@ def book(request, doctor_id):
         "doctor": doctor,
         "slot": slot,
         "chamber": selectors.slot_chamber(slot) if slot else None,
+        "hold_minutes": settings.APPION_PAYMENT_HOLD_MINUTES,
         "form": form,
         "account": account,
     }
@@ -156,4 +160,7 @@ def book(request, doctor_id):
         # Signed in by this very post: keep them on the page with what they typed.
         context.update(_free_times(doctor, slot.start), slot=None, slot_error=error.message)
         return render(request, "scheduling/book.html", context)
+    if appointment.status == Appointment.Status.AWAITING_PAYMENT:
+        # The chamber takes an advance online: on to the payment gateway.
+        return send_to_gateway(request, appointment.payments.get())
     return redirect("scheduling:appointment", appointment_id=appointment.pk)
