@@ -20,6 +20,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from appion.live import RefusedConsumer  # noqa: E402
 from scheduling import consumers  # noqa: E402
 
 # Ids are matched as at most 18 digits, so that no id outgrows the database's integers.
@@ -34,7 +35,7 @@ websocket_urlpatterns = [
     re_path(r"^ws/agenda/$", consumers.AgendaConsumer.as_asgi()),
     re_path(rf"^ws/slots/{ID.format('doctor_id')}/$", consumers.SlotsConsumer.as_asgi()),
     # Any other path: refused with 4403 rather than an error in the server's log.
-    re_path(r"", consumers.RefusedConsumer.as_asgi()),
+    re_path(r"", RefusedConsumer.as_asgi()),
 ]
 
 
