@@ -200,3 +200,84 @@ def test_notify_announces_its_in_app_line_once_committed_and_an_email_alone_noth
         await close_all(opened)
 
     async_to_sync(scenario)()
+
+
+# The bell's fragment
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.django_db
+def test_the_bell_fragment_shows_the_unread_count_in_three_queries(
+    client, django_assert_num_queries
+):
+    patient = PatientFactory()
+    for _ in range(3):
+        tell(patient)
+    tell(PatientFactory())  # someone else's
+    read = tell(patient)
+    services.mark_read(Notification.objects.filter(pk=read.pk))
+    client.force_login(patient)
+
+    with django_assert_num_queries(3):  # session, user, the count
+        response = client.get("/notifications/bell/", headers=HTMX)
+
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<a class="nav-bell')
+    assert '<span aria-hidden="true">3</span>' in fragment
+    assert "(3 unread)" in fragment
+    assert 'href="/notifications/"' in fragment
+    # The fragment is the live region itself: it swaps itself and stays live.
+    assert 'hx-get="/notifications/bell/"' in fragment
+    assert 'data-live-socket="/ws/notifications/"' in fragment
+    assert "<html" not in fragment
+
+
+@pytest.mark.django_db
+def test_the_bell_fragment_is_quiet_once_all_are_read_and_counts_in_bengali(client):
+    patient = PatientFactory()
+    client.force_login(patient)
+    assert "badge" not in client.get("/notifications/bell/", headers=HTMX).content.decode()
+
+    for _ in range(12):
+        tell(patient)
+    bengali = client.get("/notifications/bell/", headers={**HTMX, "accept-language": "bn"})
+    assert '<span aria-hidden="true">১২</span>' in bengali.content.decode()
+
+    client.get("/notifications/")
+    assert "badge" not in client.get("/notifications/bell/", headers=HTMX).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_bell_fragment_is_the_current_link_only_on_the_notifications_page(client):
+    client.force_login(PatientFactory())
+    on_list = client.get(
+        "/notifications/bell/",
+        headers={**HTMX, "HX-Current-URL": "http://testserver/notifications/?page=2"},
+    )
+    elsewhere = client.get(
+        "/notifications/bell/",
+        headers={**HTMX, "HX-Current-URL": "http://testserver/appointments/"},
+    )
+    assert 'aria-current="page"' in on_list.content.decode()
+    assert 'aria-current="page"' not in elsewhere.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_signed_out_bell_stops_polling_and_a_visitor_is_sent_to_log_in(client):
+    response = client.get("/notifications/bell/", headers=HTMX)
+    # 286: htmx stops polling and swaps in nothing (no login page inside the navbar).
+    assert response.status_code == 286
+    assert response.content == b""
+
+    response = client.get("/notifications/bell/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=/notifications/bell/")
+
+
+@pytest.mark.django_db
+def test_the_bell_fragment_refuses_posts(client):
+    client.force_login(PatientFactory())
+    assert client.post("/notifications/bell/", headers=HTMX).status_code == 405
