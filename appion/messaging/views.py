@@ -1,10 +1,7 @@
-from urllib.parse import urlsplit
-
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
@@ -36,7 +33,4 @@ def notification_bell(request):
         if request.htmx:
             return HttpResponseStopPolling()
         return redirect_to_login(request.get_full_path())
-    # The bell is marked as the current page's link while the list is open.
-    current = urlsplit(request.htmx.current_url_abs_path or "").path if request.htmx else ""
-    on_list = current == reverse("messaging:notifications")
-    return render(request, "messaging/partials/bell.html", {"bell_is_current": on_list})
+    return render(request, "messaging/partials/bell.html")

@@ -263,6 +263,33 @@ def test_the_bell_fragment_is_the_current_link_only_on_the_notifications_page(cl
     )
     assert 'aria-current="page"' in on_list.content.decode()
     assert 'aria-current="page"' not in elsewhere.content.decode()
+    # And in the full pages' navbars.
+    assert 'id="nav-bell" href="/notifications/" aria-current="page"' in (
+        client.get("/notifications/").content.decode()
+    )
+    assert 'id="nav-bell" href="/notifications/" hx-get' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "current_url",
+    [
+        "",
+        "not a url",
+        "http://evil.example/notifications/",
+        "http://testserver/notifications/\x00",
+        "http://testserver/notifications",
+        "http://testserver/" + "ন" * 3000,
+        "http://[::1",
+    ],
+)
+def test_the_bell_fragment_takes_any_current_url_and_is_current_only_on_the_list(
+    client, current_url
+):
+    client.force_login(PatientFactory())
+    response = client.get("/notifications/bell/", headers={**HTMX, "HX-Current-URL": current_url})
+    assert response.status_code == 200
+    assert 'aria-current="page"' not in response.content.decode()
 
 
 @pytest.mark.django_db
