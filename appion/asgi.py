@@ -20,6 +20,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from appion.live import RefusedConsumer  # noqa: E402
+from appion.messaging.consumers import NotificationsConsumer  # noqa: E402
 from scheduling import consumers  # noqa: E402
 
 # Ids are matched as at most 18 digits, so that no id outgrows the database's integers.
@@ -33,8 +35,10 @@ websocket_urlpatterns = [
     re_path(rf"^ws/screen/{ID.format('chamber_id')}/$", consumers.ScreenConsumer.as_asgi()),
     re_path(r"^ws/agenda/$", consumers.AgendaConsumer.as_asgi()),
     re_path(rf"^ws/slots/{ID.format('doctor_id')}/$", consumers.SlotsConsumer.as_asgi()),
+    # The bell on every page of a logged-in user: their own notifications.
+    re_path(r"^ws/notifications/$", NotificationsConsumer.as_asgi()),
     # Any other path: refused with 4403 rather than an error in the server's log.
-    re_path(r"", consumers.RefusedConsumer.as_asgi()),
+    re_path(r"", RefusedConsumer.as_asgi()),
 ]
 
 

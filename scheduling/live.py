@@ -2,10 +2,9 @@
 
 The services that change scheduling data call these; each call defers itself with
 `transaction.on_commit`, so a rolled-back change announces nothing, and a change made
-outside a transaction is announced at once. The announcement goes to Django Channels'
-layer (Redis in production, so that a change saved by a gunicorn worker reaches the
-sockets held by daphne), whose groups the consumers (scheduling/consumers.py) join. A
-message only says *that* something changed, never names or phone numbers: the page
+outside a transaction is announced at once. The transport (appion/live.py) sends it over
+Django Channels' layer to the groups that the consumers (scheduling/consumers.py) join.
+A message only says *that* something changed, never names or phone numbers: the page
 fetches its own fragment again (static/js/live.js), through the view that checks who
 may see it. If the layer cannot be reached the change stands and the pages still
 refresh themselves by polling; the failure is logged.
@@ -19,20 +18,10 @@ Groups (one per thing a page shows):
 - one appointment (its patient's and doctor's pages): `appointment_changed(appointment_id=)`.
 """
 
-import asyncio
-import logging
 from datetime import date
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
 from appion import clinic_calendar
-
-logger = logging.getLogger("appion.live")
-
-# The consumers' handler for what is published here (LiveConsumer.live_event).
-EVENT = "live.event"
+from appion.live import EVENT, after_commit, publish  # noqa: F401 (re-exported)
 
 
 def queue_group(chamber_id: int) -> str:
@@ -68,7 +57,7 @@ def slots_group(doctor_id: int) -> str:
 def queue_changed(*, chamber_id: int, day: date) -> None:
     """The queue of `chamber_id`'s session on `day` changed: an arrival, a call, a
     no-show, a walk-in, a late notice."""
-    _after_commit(_queue_messages(chamber_id, day))
+    after_commit(_queue_messages(chamber_id, day))
 
 
 def _queue_messages(chamber_id: int, day: date) -> dict[str, dict]:
@@ -91,34 +80,9 @@ def bookings_changed(*, doctor_id: int, day: date, chamber_id: int | None = None
     }
     if chamber_id is not None and day == clinic_calendar.today():
         messages |= _queue_messages(chamber_id, day)
-    _after_commit(messages)
+    after_commit(messages)
 
 
 def appointment_changed(*, appointment_id: int) -> None:
     """`appointment_id` changed (status, queue position)."""
-    _after_commit({appointment_group(appointment_id): {"type": "appointment"}})
-
-
-def _after_commit(messages: dict[str, dict]) -> None:
-    transaction.on_commit(lambda: publish(messages), robust=True)
-
-
-def publish(messages: dict[str, dict]) -> None:
-    """Send each {group: message} now. Never raises: the change that is announced has
-    been committed, and the pages poll anyway."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(_send)(layer, messages)
-    except Exception:
-        logger.warning("Live update not sent to %s", ", ".join(messages), exc_info=True)
-
-
-async def _send(layer, messages):
-    await asyncio.gather(
-        *(
-            layer.group_send(group, {"type": EVENT, "message": message})
-            for group, message in messages.items()
-        )
-    )
+    after_commit({appointment_group(appointment_id): {"type": "appointment"}})

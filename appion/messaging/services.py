@@ -14,6 +14,10 @@ the commit, and retries them while a mail server or SMS gateway is down.
     queue_email(to=address, subject=..., text=..., ...)
         One email to an address.
 
+An in-app line is also announced, after the commit, to the recipient's open pages
+(appion/live.py, the socket /ws/notifications/ of appion/messaging/consumers.py), whose
+bell then fetches its count again; the announcement carries no text.
+
 The user model (settings.AUTH_USER_MODEL) provides `email`, `mobile`,
 `preferred_language` and `notification_channels()` (a set of Channel values); this
 module imports no app."""
@@ -26,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from appion import live
 from appion.messaging import sms as sms_parts
 from appion.messaging.models import Channel, Notification, OutboxMessage
 
@@ -136,11 +141,19 @@ def queue_sms(
     return message
 
 
+def notifications_group(user_id: int) -> str:
+    """The pages of one user, whose bell follows their unread count (/ws/notifications/)."""
+    return f"live.notifications.{user_id}"
+
+
 def add_notification(*, recipient, text: str, link: str = "", kind: str = "") -> Notification:
-    """Write one line to `recipient`'s in-app list."""
-    return Notification.objects.create(
+    """Write one line to `recipient`'s in-app list; once it commits, their open pages'
+    bells hear of it (only that there is something new: never its text)."""
+    notification = Notification.objects.create(
         recipient=recipient, text=str(text)[:500], link=link[:200], kind=kind
     )
+    live.after_commit({notifications_group(recipient.pk): {"type": "notifications"}})
+    return notification
 
 
 def notify(

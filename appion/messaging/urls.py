@@ -6,4 +6,5 @@ app_name = "messaging"
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/bell/", views.notification_bell, name="notification_bell"),
 ]

@@ -526,6 +526,7 @@ ENDPOINTS = [
     ),
     Endpoint("scheduling:demo_checkout", lambda w: "/payments/demo/not-a-token/"),
     Endpoint("messaging:notifications", lambda w: "/notifications/", get=("page",)),
+    Endpoint("messaging:notification_bell", lambda w: "/notifications/bell/"),
     Endpoint("scheduling:my_data", lambda w: "/accounts/profile/data/"),
     # The patient's feed, fetched without logging in (by every role alike).
     Endpoint("scheduling:calendar_feed", lambda w: f"/calendar/{w.calendar_feed.secret}.ics"),

@@ -115,6 +115,7 @@ def world():
             "screen": f"/ws/screen/{chamber.pk}/",
             "agenda": "/ws/agenda/",
             "slots": f"/ws/slots/{doctor.pk}/",
+            "notifications": "/ws/notifications/",
         },
     }
 
@@ -134,13 +135,15 @@ R = 4403  # refused
 L = LISTENING
 ROLES = ("anonymous", "patient", "other patient", "doctor", "other doctor", "staff")
 # Who may listen where: the access matrix. (The other doctor's agenda socket
-# listens to their own bookings: test_booking_reaches_the_agenda_and_the_slot_lists.)
+# listens to their own bookings: test_booking_reaches_the_agenda_and_the_slot_lists;
+# everyone's bell socket to their own notifications: appion/messaging/tests.)
 MATRIX = {
     "queue": (R, R, R, L, R, R),
     "appointment": (R, L, R, L, R, R),
     "screen": (L, L, L, L, L, L),
     "agenda": (R, R, R, L, L, R),
     "slots": (L, L, L, L, L, L),
+    "notifications": (R, L, L, L, L, L),
 }
 
 
@@ -173,6 +176,8 @@ def test_who_may_listen_to_each_channel(world, channel, role, expected):
         "/ws/slots/123456789/",
         "/ws/slots/1/extra/",
         "/ws/agenda/%00/",
+        "/ws/notifications/1/",
+        "/ws/notifications",
     ],
 )
 def test_unknown_paths_and_ids_are_refused_for_everyone(world, path):
