@@ -231,10 +231,11 @@ def appointment_list(rng, doctor=None):
     return appointments.order_by("start", "pk")
 
 
-def payment_reconciliation(rng) -> dict:
+def payment_reconciliation(rng, doctor=None) -> dict:
     """Advances paid online in `rng` (issue #21), by the clinic's day of payment and
-    chamber: how many, collected, refunded, and refunds still outstanding (due, in
-    progress or failed: staff follow those up), with the totals. One query."""
+    chamber (of `doctor` only, when given): how many, collected, refunded, and refunds
+    still outstanding (due, in progress or failed: staff follow those up), with the
+    totals. One query."""
     from django.db.models import Count, Q, Sum
     from django.db.models.functions import TruncDate
 
@@ -242,9 +243,11 @@ def payment_reconciliation(rng) -> dict:
 
     since, until = rng.window
     Refund = Payment.RefundState
+    paid = Payment.objects.filter(state=Payment.State.PAID, paid_at__gte=since, paid_at__lt=until)
+    if doctor is not None:
+        paid = paid.filter(appointment__doctor=doctor)
     rows = list(
-        Payment.objects.filter(state=Payment.State.PAID, paid_at__gte=since, paid_at__lt=until)
-        .annotate(day=TruncDate("paid_at", tzinfo=clinic_calendar.tz()))
+        paid.annotate(day=TruncDate("paid_at", tzinfo=clinic_calendar.tz()))
         .values(
             "day",
             "appointment__chamber_id",

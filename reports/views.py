@@ -148,6 +148,7 @@ def _doctor_report(request, doctor):
         heat_map=_heat_map(figures["week_hours"]),
         page=Paginator(appointments, 50).get_page(request.GET.get("page")),
         query=_query_without_page(request),
+        advances=selectors.payment_reconciliation(rng, doctor=doctor)["totals"],
     )
     return render(request, "reports/doctor.html", context)
 

@@ -108,3 +108,17 @@ def test_the_query_count_stays_the_same_for_more_payments(django_assert_max_num_
 def test_an_empty_range_says_so():
     page = staff_client().get("/reports/payments/?range=7").content.decode()
     assert "No advance was paid online in this range." in page
+
+
+def test_the_doctors_report_shows_the_advances_received(django_capture_on_commit_callbacks):
+    doctor, booked = paid_advances(2, chamber_name="Popular Diagnostic Centre")
+    paid_advances(1, chamber_name="Elsewhere", doctor_name="Dr. Other")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_appointment(appointment=booked[0], by=doctor.user, reason="Ill")
+    client = Client()
+    client.force_login(doctor.user)
+
+    page = client.get("/portal/report/").content.decode()
+
+    assert "Advances received online: <strong>৳400</strong> from 2 bookings" in page
+    assert "৳200 of it refunded" in page

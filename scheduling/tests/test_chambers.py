@@ -234,6 +234,30 @@ def test_doctor_adds_a_chamber_with_its_sessions(client, doctor):
     assert "Labaid Evening" in listing and first_chamber(doctor).name in listing
 
 
+@pytest.mark.parametrize(
+    "fields, saved",
+    [
+        ({}, ("none", None, False)),  # an unticked box posts nothing
+        (
+            {"advance": "fixed", "advance_amount": "200", "refund_on_patient_cancel": ""},
+            ("fixed", Decimal(200), False),
+        ),
+        (
+            {"advance": "full", "advance_amount": "200", "refund_on_patient_cancel": "on"},
+            ("full", None, True),
+        ),
+    ],
+)
+def test_the_chamber_says_how_its_patients_pay(client, doctor, fields, saved):
+    response = client.post("/portal/chambers/new/", chamber_form(ThanaFactory(), **fields))
+
+    assert response.status_code == 302
+    chamber = doctor.chambers.get(name="Labaid Evening")
+    assert (chamber.advance, chamber.advance_amount, chamber.refund_on_patient_cancel) == saved
+    page = client.get(f"/portal/chambers/{chamber.pk}/").content.decode()
+    assert f'<option value="{saved[0]}" selected>' in page
+
+
 def test_chamber_page_shows_the_business_hours_before_typing(client, doctor):
     html = client.get("/portal/chambers/new/").content.decode()
     assert (
@@ -253,6 +277,9 @@ def test_chamber_page_shows_the_business_hours_before_typing(client, doctor):
         ({"quick_hours": "07:00-09:00", "quick_days": [1]}, "outside the business hours"),
         ({"name": "popular diagnostic centre"}, "You already have a chamber with this name."),
         ({"fee": "-1"}, "greater than or equal to 0"),
+        ({"advance": "fixed"}, "Enter the advance amount (at least ৳10)."),
+        ({"advance": "fixed", "advance_amount": "5"}, "greater than or equal to 10"),
+        ({"advance": "later"}, "Select a valid choice."),
     ],
 )
 def test_bad_chamber_input_is_refused_and_nothing_is_saved(client, doctor, fields, message):
