@@ -33,7 +33,7 @@ from appion import clinic_calendar
 from appion.api_params import CalendarDay, DatabaseInt
 from appion.ratelimits import limit_posts
 from locations.models import Thana
-from scheduling import selectors, services
+from scheduling import payments, selectors, services, sslcommerz
 from scheduling.calendar import appointment_ics as make_ics
 from scheduling.calendar import audience_for, ics_filename
 from scheduling.forms import (
@@ -273,6 +273,13 @@ class AppointmentOut(Schema):
             "doctor, from 15 minutes before the start to the end of its day; else null."
         ),
     )
+    hold_until: datetime | None = Field(
+        None,
+        description=(
+            "For status awaiting_payment: until when the slot is held while the patient "
+            "pays the chamber's advance online (POST …/pay); else null."
+        ),
+    )
 
 
 class AppointmentPageOut(Schema):
@@ -316,6 +323,9 @@ def appointment_data(appointment, user=None):
         "notes": appointment.notes,
         "online": appointment.is_online,
         "video_url": selectors.video_link(appointment, user) if user is not None else None,
+        "hold_until": timezone.localtime(appointment.hold_until)
+        if appointment.status == Appointment.Status.AWAITING_PAYMENT and appointment.hold_until
+        else None,
     }
 
 
@@ -476,6 +486,39 @@ def reschedule(request, appointment_id: int, payload: RescheduleIn):
     except services.BookingError as error:
         return _refused(error)
     return appointment_data(_visible(request, new.pk), request.auth)
+
+
+class CheckoutOut(Schema):
+    redirect_url: str = Field(description="The payment gateway's page to send the patient to.")
+    amount: Decimal
+    hold_until: datetime
+
+
+@appointments_router.post(
+    "/{appointment_id}/pay",
+    response={200: CheckoutOut, 403: DetailOut, 404: DetailOut, 409: DetailOut, 503: DetailOut},
+)
+def pay(request, appointment_id: int):
+    """For the patient of an appointment awaiting its advance (a chamber that takes one
+    online): start the payment gateway's session and get the page to send them to. The
+    gateway then reports to the site, which records the payment (scheduling.payments);
+    the appointment's status follows. 409 when there is nothing to pay, 503 while the
+    gateway is away."""
+    appointment = _visible(request, appointment_id)
+    if appointment.patient_id != request.auth.pk:
+        return Status(403, {"detail": "Only the patient pays the advance."})
+    payment = appointment.payments.filter(state="started").first()
+    if appointment.status != Appointment.Status.AWAITING_PAYMENT or payment is None:
+        return Status(409, {"detail": "This appointment has nothing to pay online."})
+    try:
+        url = payments.checkout(payment)
+    except (sslcommerz.GatewayUnavailable, sslcommerz.GatewayRefused):
+        return Status(503, {"detail": "The payment service is not answering; try again."})
+    return {
+        "redirect_url": request.build_absolute_uri(url),
+        "amount": payment.amount,
+        "hold_until": timezone.localtime(appointment.hold_until),
+    }
 
 
 ICS_RESPONSE = {

@@ -87,6 +87,8 @@ MATRIX = [
         {**OWN, "patient": 403},
     ),
     ("POST", A + "/cancel", {"reason": "x"}, OWN),
+    # The world's appointment is pending: its patient has nothing to pay.
+    ("POST", A + "/pay", None, {**OWN, "patient": 409, "doctor": 403, "staff": 403}),
     (
         "POST",
         A + "/reschedule",

@@ -256,3 +256,45 @@ def test_two_patients_race_for_one_advance_slot_and_one_holds_it(fake_sslcommerz
     assert held.status == Status.AWAITING_PAYMENT
     assert Payment.objects.count() == 1
     assert payments.is_demo() is False
+
+
+def test_through_the_api_a_booking_awaits_its_advance_and_pay_gives_the_gateways_page(
+    fake_sslcommerz,
+):
+    import json
+
+    from accounts.tests.api_client import bearer
+
+    doctor, slot = advance_clinic()
+    patient = PatientFactory()
+    client = Client()
+    booked = client.post(
+        "/api/v1/appointments/",
+        json.dumps(
+            {
+                "doctor_id": doctor.pk,
+                "appointment_datetime": timezone.localtime(slot.start).isoformat(),
+            }
+        ),
+        content_type="application/json",
+        **bearer(patient),
+    )
+    assert booked.status_code == 201, booked.content
+    body = booked.json()
+    assert body["status"] == "awaiting_payment"
+    assert body["hold_until"] is not None
+
+    paying = client.post(f"/api/v1/appointments/{body['id']}/pay", **bearer(patient))
+
+    assert paying.status_code == 200
+    assert paying.json()["redirect_url"].startswith(fake_sslcommerz.url)
+    assert paying.json()["amount"] == "300.00"
+    fake_sslcommerz.set_mode("session", "5xx")
+    again = client.post(f"/api/v1/appointments/{body['id']}/pay", **bearer(patient))
+    assert again.status_code == 503
+    paid = fake_sslcommerz.pay(Payment.objects.get().tran_id)
+    Client().post("/payments/ipn/", paid.fields)
+    after = client.get(f"/api/v1/appointments/{body['id']}", **bearer(patient)).json()
+    assert (after["status"], after["hold_until"]) == ("pending", None)
+    done = client.post(f"/api/v1/appointments/{body['id']}/pay", **bearer(patient))
+    assert done.status_code == 409
