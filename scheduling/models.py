@@ -321,8 +321,17 @@ class AppointmentQuerySet(models.QuerySet):
     (appion.clinic_calendar)."""
 
     def active(self):
-        """Those that hold their slot and serial: pending, confirmed or completed."""
+        """Those that hold their slot and serial: awaiting payment, pending, confirmed or
+        completed."""
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def holding(self, now=None):
+        """active() less the holds whose time to pay ran out (not yet released by
+        services.release_holds): what a slot list counts as taken. A booking releases
+        them first."""
+        return self.active().exclude(
+            status=Appointment.Status.AWAITING_PAYMENT, hold_until__lte=now or timezone.now()
+        )
 
     def between(self, first, last):
         """Those starting on the local days `first` to `last`, inclusive (one index

@@ -184,7 +184,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
     held = defaultdict(set)  # (chamber id, day): the serials of its active appointments
     window_start, window_end = clinic_calendar.window(date_from, date_to)
     for doctor_id, chamber_id, start, end, day, serial, patient_id in (
-        Appointment.objects.active()
+        Appointment.objects.holding()
         .filter(
             doctor_id__in=ids,
             # An appointment is at most one slot (≤ 2 hours) long; the lower bound on start
@@ -359,7 +359,7 @@ def slot_is_taken(doctor, start: datetime) -> bool:
         return False
     if not now - timedelta(days=1) <= start <= now + timedelta(days=BOOKING_WINDOW_MAX_DAYS + 1):
         return False
-    return Appointment.objects.active().filter(doctor=doctor, start=start).exists()
+    return Appointment.objects.holding().filter(doctor=doctor, start=start).exists()
 
 
 def listed_doctors():

@@ -349,3 +349,18 @@ def test_nobody_moves_other_appointments_as_the_system(clinic):
     assert appointment.status == Status.PENDING
     with pytest.raises(services.BookingError):
         services.check_transition(appointment=appointment, to=Status.CANCELLED, by=None)
+
+
+def test_a_hold_that_ran_out_is_free_on_the_slot_list_before_anyone_releases_it(
+    clinic, _clock_standing_still
+):
+    doctor, _chamber, slot = clinic
+    start = timezone.now()
+    held = book(clinic)
+    assert slot.start not in free_starts(doctor, slot)
+
+    _clock_standing_still.move_to(start + timedelta(minutes=10))
+
+    assert slot.start in free_starts(doctor, slot)
+    held.refresh_from_db()
+    assert held.status == Status.AWAITING_PAYMENT  # released by the next booking or round
