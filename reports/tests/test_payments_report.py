@@ -122,3 +122,20 @@ def test_the_doctors_report_shows_the_advances_received(django_capture_on_commit
 
     assert "Advances received online: <strong>৳400</strong> from 2 bookings" in page
     assert "৳200 of it refunded" in page
+
+
+def test_the_overview_counts_a_released_hold_as_cancelled_by_the_system(_clock_standing_still):
+    doctor = open_every_day(DoctorProfileFactory())
+    chamber = first_chamber(doctor)
+    chamber.advance = Advance.FULL
+    chamber.save()
+    day = timezone.localdate() + timedelta(days=2)
+    slot = selectors.free_slots(doctor, day, day)[day][0]
+    services.book_appointment(patient=PatientFactory(), doctor=doctor, start=slot.start)
+    _clock_standing_still.shift(timedelta(minutes=11))
+    assert services.release_holds() == 1
+
+    page = staff_client().get(f"/reports/?start_date={day}&end_date={day}")
+
+    assert page.context["figures"]["totals"]["cancelled"] == 1
+    assert ("by the system", 1) in [(str(who), n) for who, n in page.context["cancelled_by"]]
