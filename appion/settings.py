@@ -335,9 +335,10 @@ APPION_SMS_REQUIRES_VERIFIED_MOBILE = env.bool("APPION_SMS_REQUIRES_VERIFIED_MOB
 # its advance holds the slot.
 APPION_PAYMENT_HOLD_MINUTES = env.int("APPION_PAYMENT_HOLD_MINUTES", default=10)
 # What the notification worker also runs on each round (appion.messaging.worker.run_jobs):
-# releasing the holds whose advance was not paid in time, and making due refunds.
+# releasing the holds whose advance was not paid in time (after asking the gateway about
+# each), and making due refunds.
 APPION_WORKER_JOBS = [
-    "scheduling.services.release_holds",
+    "scheduling.payments.release_expired",
     "scheduling.payments.process_refunds",
 ]
 

@@ -196,6 +196,29 @@ def fail(*, tran_id, cancelled=False, now=None) -> Payment | None:
     return payment
 
 
+def release_expired(*, now=None) -> int:
+    """The worker's round over holds whose time to pay ran out: first ask the gateway
+    whether each was paid after all (its IPN lost on the way) and record those; then
+    release the rest (services.release_holds). A gateway that cannot answer does not
+    keep a slot held: money that arrives later is recorded and refunded. Returns how
+    many holds were released."""
+    now = now or timezone.now()
+    if gateway() is sslcommerz:
+        expired = Payment.objects.filter(
+            state=Payment.State.STARTED,
+            appointment__status=Status.AWAITING_PAYMENT,
+            appointment__hold_until__lte=now,
+        ).values_list("tran_id", flat=True)[:100]
+        for tran_id in list(expired):
+            try:
+                found = sslcommerz.find_payment(tran_id=tran_id)
+                if found is not None:
+                    confirm(tran_id=tran_id, val_id=found.val_id, now=now)
+            except (sslcommerz.GatewayError, PaymentRefused):
+                logger.warning("Payment %s: no answer from the gateway before release", tran_id)
+    return services.release_holds(now=now)
+
+
 def _refund_backoff(attempts):
     return timedelta(minutes=min(2**attempts, 24 * 60))
 

@@ -298,3 +298,27 @@ def test_through_the_api_a_booking_awaits_its_advance_and_pay_gives_the_gateways
     assert (after["status"], after["hold_until"]) == ("pending", None)
     done = client.post(f"/api/v1/appointments/{body['id']}/pay", **bearer(patient))
     assert done.status_code == 409
+
+
+def test_before_releasing_a_hold_the_worker_asks_the_gateway_about_a_lost_ipn(
+    booked, _clock_standing_still, send_outbox
+):
+    fake = booked["fake"]
+    fake.pay(booked["payment"].tran_id)  # paid at the gateway; the IPN never came
+
+    _clock_standing_still.shift(timedelta(minutes=11))
+    send_outbox()
+
+    assert state(booked) == ("paid", Status.PENDING)
+
+
+@pytest.mark.parametrize("mode", ["normal", "5xx"])
+def test_an_unpaid_hold_is_released_whatever_the_gateway_answers(
+    booked, _clock_standing_still, send_outbox, mode
+):
+    booked["fake"].set_mode("query", mode)
+
+    _clock_standing_still.shift(timedelta(minutes=11))
+    send_outbox()
+
+    assert state(booked) == ("expired", Status.CANCELLED)
