@@ -68,3 +68,28 @@ def channel_layer_is_shared(app_configs, **kwargs):
             id="appion.W002",
         )
     ]
+
+
+@checks.register(deploy=True)
+def payments_are_real(app_configs, **kwargs):
+    """Advances paid online (issue #21) need a real SSLCommerz store in production."""
+    if not (settings.SSLCOMMERZ_STORE_ID and settings.SSLCOMMERZ_STORE_PASSWORD):
+        return [
+            checks.Warning(
+                "No SSLCommerz store is configured: a chamber's advance is taken by the demo "
+                "gateway, where no money moves and anyone can 'pay'.",
+                hint="Set SSLCOMMERZ_STORE_ID and SSLCOMMERZ_STORE_PASSWORD (and "
+                "SSLCOMMERZ_SANDBOX=0), or keep every chamber's payment 'At the chamber'.",
+                id="appion.W003",
+            )
+        ]
+    if settings.SSLCOMMERZ_SANDBOX:
+        return [
+            checks.Warning(
+                "SSLCOMMERZ_SANDBOX is on: payments go to SSLCommerz's sandbox, where no "
+                "money moves.",
+                hint="Set SSLCOMMERZ_SANDBOX=0 with the live store's credentials.",
+                id="appion.W004",
+            )
+        ]
+    return []

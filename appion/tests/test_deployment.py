@@ -26,13 +26,21 @@ REDIS = "rediscache://127.0.0.1:6379/5"
 CHANNELS_REDIS = "redis://127.0.0.1:6379/6"
 
 
+# A live SSLCommerz store (issue #21): without one, check --deploy warns (appion.W003).
+LIVE_STORE = {
+    "SSLCOMMERZ_STORE_ID": "appionlive",
+    "SSLCOMMERZ_STORE_PASSWORD": "appionlive@ssl",
+    "SSLCOMMERZ_SANDBOX": "0",
+}
+
+
 def test_production_settings_pass_check_deploy_with_no_issues():
     result = manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        env=production_env(CACHE_URL=REDIS, CHANNEL_LAYERS_URL=CHANNELS_REDIS),
+        env=production_env(CACHE_URL=REDIS, CHANNEL_LAYERS_URL=CHANNELS_REDIS, **LIVE_STORE),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -49,10 +57,14 @@ def test_production_settings_pass_check_deploy_with_no_issues():
         ({"DEBUG": "1"}, "security.W018"),
         ({"CACHE_URL": "locmemcache://"}, "appion.W001"),
         ({"CHANNEL_LAYERS_URL": ""}, "appion.W002"),
+        ({"SSLCOMMERZ_STORE_ID": "", "SSLCOMMERZ_STORE_PASSWORD": ""}, "appion.W003"),
+        ({"SSLCOMMERZ_SANDBOX": "1"}, "appion.W004"),
     ],
 )
 def test_check_deploy_names_a_production_mistake(mistake, warning):
-    env = production_env(**{"CACHE_URL": REDIS, "CHANNEL_LAYERS_URL": CHANNELS_REDIS, **mistake})
+    env = production_env(
+        **{"CACHE_URL": REDIS, "CHANNEL_LAYERS_URL": CHANNELS_REDIS, **LIVE_STORE, **mistake}
+    )
     result = manage("check", "--deploy", env=env)
 
     assert warning in result.stderr + result.stdout
