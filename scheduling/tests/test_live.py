@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
@@ -401,6 +402,8 @@ def test_todays_booking_and_cancellation_reach_the_queue_and_the_screen(world):
     patient = Client()
     patient.force_login(world["other_patient"])
     today = clinic_calendar.today().isoformat()
+    # 10:00 today, whenever the run is: the 16:00 slot is still to come.
+    clock = time_machine.travel(clinic_calendar.at(clinic_calendar.today(), time(10)), tick=True)
 
     async def scenario():
         opened = await listen(
@@ -426,7 +429,8 @@ def test_todays_booking_and_cancellation_reach_the_queue_and_the_screen(world):
         await close_all(opened)
         return later
 
-    later = async_to_sync(scenario)()
+    with clock:
+        later = async_to_sync(scenario)()
     assert later.status == Appointment.Status.PENDING
 
 
