@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.mobile import normalize_mobile
+from accounts.mobile import BENGALI_DIGITS, normalize_mobile
 from accounts.models import DoctorProfile, PatientProfile, Specialization, User
 from accounts.photos import process_photo
 from appion.messaging.models import Preference
@@ -327,10 +327,6 @@ class EmailChangeForm(forms.Form):
         return cleaned
 
 
-# Codes typed with Bengali digits (০–৯) count as the same digits.
-_ASCII_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-
-
 class MobileCodeForm(forms.Form):
     """The one-time code from the SMS (accounts.mobile_codes): 6 digits, in either
     script, spaces and dashes ignored."""
@@ -345,7 +341,8 @@ class MobileCodeForm(forms.Form):
     )
 
     def clean_code(self):
-        code = self.cleaned_data["code"].translate(_ASCII_DIGITS)
+        # Codes typed with Bengali digits (০–৯) count as the same digits.
+        code = self.cleaned_data["code"].translate(BENGALI_DIGITS)
         code = code.replace(" ", "").replace("-", "")
         if not (len(code) == 6 and code.isascii() and code.isdigit()):
             raise ValidationError(_("Enter the 6 digits of the code."), code="format")

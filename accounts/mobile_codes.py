@@ -102,12 +102,12 @@ def send_code(*, user, ip=None, now=None) -> MobileCode:
             raise CodeError(_("Add your mobile number to your profile first."), code="no_mobile")
         if user.mobile_verified_at is not None:
             raise CodeError(_("Your mobile number is verified already."), code="verified")
-        recent = MobileCode.objects.filter(created_at__gt=hour_ago)
-        to_number = recent.filter(mobile=user.mobile).order_by("created_at")
+        recent = MobileCode.objects.filter(created_at__gt=hour_ago).order_by("created_at")
+        to_number = recent.filter(mobile=user.mobile)
         from_address = recent.filter(ip_address=ip) if ip else MobileCode.objects.none()
-        for sent in (to_number, from_address):
-            if sent.count() >= SENDS_PER_HOUR:
-                oldest = sent.order_by("created_at").first().created_at
+        for earlier in (to_number, from_address):
+            if earlier.count() >= SENDS_PER_HOUR:
+                oldest = earlier.first().created_at
                 minutes = max(1, int((oldest + timedelta(hours=1) - now).total_seconds() // 60) + 1)
                 raise CodeError(
                     ngettext(

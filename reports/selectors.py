@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Avg, Count, F, Min, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.models import DoctorProfile, Specialization, User
@@ -15,7 +16,7 @@ from locations.models import District
 from reports import figures
 from reports.models import DailyFigure
 from reports.summary import summarise_range
-from scheduling.models import Appointment, AppointmentEvent
+from scheduling.models import Appointment, AppointmentEvent, Payment
 
 MAX_DAYS = 3 * 366
 REACH_DAYS = 10 * 366  # keeps the date arithmetic far from year 1 and year 9999
@@ -236,11 +237,6 @@ def payment_reconciliation(rng, doctor=None) -> dict:
     chamber (of `doctor` only, when given): how many, collected, refunded, and refunds
     still outstanding (due, in progress or failed: staff follow those up), with the
     totals. One query."""
-    from django.db.models import Count, Q, Sum
-    from django.db.models.functions import TruncDate
-
-    from scheduling.models import Payment
-
     since, until = rng.window
     Refund = Payment.RefundState
     paid = Payment.objects.filter(state=Payment.State.PAID, paid_at__gte=since, paid_at__lt=until)

@@ -24,10 +24,6 @@ _SALT = "scheduling.demo_gateway"
 METHODS = {"bkash": "BKASH-BKash", "nagad": "NAGAD-Nagad", "card": "VISA-Demo Bank"}
 
 
-def configured() -> bool:
-    return True
-
-
 def session_token(*, tran_id, amount, urls) -> str:
     return signing.dumps(
         {

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorProfileFactory
+from appion.l10n import local_digits
 from appion.messaging import sms
 from appion.messaging.worker import Worker
 from appion.tests.browser import query, wait_for_options
@@ -24,7 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
 PHONE = {"width": 360, "height": 740}
-BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
 def shoot(page, name):
@@ -77,7 +77,7 @@ def test_a_new_patient_verifies_their_mobile_and_gets_the_booking_by_sms(
     assert page.locator("#id_code.is-invalid").count() == 1
     shoot(page, "wrong-bn-360")
 
-    page.fill("#id_code", code.translate(BENGALI_DIGITS))  # typed on a Bengali keypad
+    page.fill("#id_code", local_digits(code, "bn"))  # typed on a Bengali keypad
     page.locator("form.card button[type=submit]").click()
     # On to where registration was going: the dashboard, i.e. their appointments.
     page.wait_for_url("**/appointments/")

@@ -16,6 +16,7 @@ from accounts import mobile_codes
 from accounts.models import AuditEntry, MobileCode, User
 from accounts.tests.factories import DoctorProfileFactory, PatientFactory
 from accounts.tests.test_registration import patient_data
+from appion.l10n import local_digits
 from appion.messaging import sms
 from appion.messaging.models import OutboxMessage
 from locations.tests.factories import ThanaFactory
@@ -101,7 +102,7 @@ def test_the_profile_shows_the_badge_and_a_link_until_verified(patient, sent):
 def test_a_code_in_bengali_digits_with_spaces_is_accepted(patient, sent):
     client = logged_in(patient)
     _, (code,) = sent(lambda: ask_for_code(client))
-    bengali = code.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    bengali = local_digits(code, "bn")
 
     response = client.post(VERIFY, {"code": f"{bengali[:3]} {bengali[3:]}"})
 
