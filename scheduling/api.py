@@ -10,7 +10,6 @@ from hashlib import sha256
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -188,7 +187,7 @@ def doctors(request, query: Query[DirectoryQuery]):
         return Status(422, {"detail": form_errors(form)})
     now = timezone.now()
     found = selectors.directory_doctors(order=form.order, day=form.day, now=now, **form.filters)
-    paginator = Paginator(found, PAGE_SIZE)
+    paginator = selectors.DirectoryPaginator(found, PAGE_SIZE)
     if query.page < 1 or (query.page > paginator.num_pages):
         page_doctors = []
     else:

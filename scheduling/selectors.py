@@ -5,13 +5,15 @@ functions."""
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,24 +79,37 @@ def day_grid(
     one serial list (09:00-12:00,14:00-17:00 hourly: serials 1 to 6). Slots are whole: a
     range's remainder shorter than a slot is not one. Ranges are clipped to the site's
     business hours."""
-    opening, closing = business_hours()
+    zone = clinic_calendar.tz()
+    return [
+        Slot(
+            start=datetime.combine(day, start, tzinfo=zone),
+            end=datetime.combine(day, end, tzinfo=zone),
+            serial=serial,
+            chamber_id=chamber_id,
+            chamber_name=chamber_name,
+        )
+        for start, end, serial in _grid_times(
+            tuple(sorted(hours)), slot_minutes, business_hours()
+        )
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _grid_times(hours: tuple, slot_minutes: int, opening_hours: tuple) -> tuple:
+    """day_grid's slots as (start, end, serial) clock times, the same on every date (a
+    slot is reckoned in clock time and never runs past midnight), so computed once for
+    each set of sessions rather than for every day shown."""
+    opening, closing = opening_hours
     length = timedelta(minutes=slot_minutes)
-    slots = []
-    for range_start, range_end in sorted(hours):
-        start = clinic_calendar.at(day, max(range_start, opening))
-        end = clinic_calendar.at(day, min(range_end, closing))
+    times = []
+    for range_start, range_end in hours:
+        # Clock arithmetic on a date that has no bearing on the result.
+        start = datetime.combine(date.min, max(range_start, opening))
+        end = datetime.combine(date.min, min(range_end, closing))
         while start + length <= end:
-            slots.append(
-                Slot(
-                    start=start,
-                    end=start + length,
-                    serial=len(slots) + 1,
-                    chamber_id=chamber_id,
-                    chamber_name=chamber_name,
-                )
-            )
+            times.append((start.time(), (start + length).time(), len(times) + 1))
             start += length
-    return slots
+    return tuple(times)
 
 
 def doctor_day_grid(sessions, day: date, slot_minutes: int, *, closed=()) -> list[Slot]:
@@ -183,6 +198,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
     taken = defaultdict(list)
     held = defaultdict(set)  # (chamber id, day): the serials of its active appointments
     window_start, window_end = clinic_calendar.window(date_from, date_to)
+    zone = clinic_calendar.tz()
     for doctor_id, chamber_id, start, end, day, serial, patient_id in (
         Appointment.objects.holding()
         .filter(
@@ -198,13 +214,16 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
         # A walk-in (no patient account) holds a serial but no slot: it is seen between
         # the booked patients of the session (scheduling.queue).
         if patient_id is not None:
-            taken[doctor_id].append((start, end))
+            # In the grid's time zone: datetimes of one zone compare without working out
+            # their UTC offsets, which makes the many comparisons below several times
+            # cheaper.
+            taken[doctor_id].append((start.astimezone(zone), end.astimezone(zone)))
         held[chamber_id, day].add(serial)
 
     result = {}
     for doctor in doctors:
         schedule = schedules.get(doctor.pk) or ScheduleSettings(doctor_id=doctor.pk)
-        earliest = now + timedelta(minutes=schedule.min_notice_minutes)
+        earliest = (now + timedelta(minutes=schedule.min_notice_minutes)).astimezone(zone)
         first_day, last_day = bookable_dates(schedule, timezone.localdate(now))
         busy = sorted(taken[doctor.pk])
         busy_starts = [start for start, _end in busy]
@@ -214,18 +233,37 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
             sessions = hours[doctor.pk].get(day.weekday())
             closed = leave_days.get((doctor.pk, day), ())
             if sessions and ALL_CHAMBERS not in closed:
-                grid = doctor_day_grid(sessions, day, schedule.slot_minutes, closed=closed)
                 slots = []
-                for slot in grid:
-                    if slot.start >= earliest and not _overlaps(busy, busy_starts, slot):
-                        slots.append(_with_next_serial(slot, held.get((slot.chamber_id, day))))
-                    elif with_taken:
-                        slots.append(replace(slot, free=False))
-                if slots or (with_taken and grid):
+                for chamber_id, name, start_time, end_time, position in _weekday_grid(
+                    sessions, schedule.slot_minutes, closed
+                ):
+                    start = datetime.combine(day, start_time, tzinfo=zone)
+                    end = datetime.combine(day, end_time, tzinfo=zone)
+                    free = start >= earliest and not _overlaps(busy, busy_starts, start, end)
+                    if free or with_taken:
+                        serial = position
+                        held_serials = held.get((chamber_id, day)) if free else None
+                        if held_serials:
+                            serial = next_serial(position, held_serials)
+                        slots.append(Slot(start, end, serial, chamber_id, name, free))
+                if slots:
                     by_day[day] = slots
             day += timedelta(days=1)
         result[doctor.pk] = by_day
     return result
+
+
+def _weekday_grid(sessions, slot_minutes: int, closed) -> list:
+    """doctor_day_grid as clock times, the same for every date of that weekday:
+    [(chamber id, chamber name, start, end, serial), ...] in time order."""
+    grid = [
+        (chamber_id, name, start, end, serial)
+        for chamber_id, (name, hours) in sessions.items()
+        if chamber_id not in closed
+        for start, end, serial in _grid_times(tuple(sorted(hours)), slot_minutes, business_hours())
+    ]
+    grid.sort(key=lambda slot: slot[2])
+    return grid
 
 
 # In leave_days: time off without a chamber (every chamber of the doctor).
@@ -242,19 +280,12 @@ def next_serial(position: int, held) -> int:
     return position if position not in held else max(held) + 1
 
 
-def _with_next_serial(slot, held) -> Slot:
-    if not held:
-        return slot
-    serial = next_serial(slot.serial, held)
-    return slot if serial == slot.serial else replace(slot, serial=serial)
-
-
-def _overlaps(busy, busy_starts, slot) -> bool:
-    """Whether `slot` overlaps one of `busy` (sorted (start, end) pairs that do not
-    overlap each other, as active appointments never do): only the last one starting
-    before the slot ends can reach into it."""
-    index = bisect_left(busy_starts, slot.end)
-    return index > 0 and busy[index - 1][1] > slot.start
+def _overlaps(busy, busy_starts, start, end) -> bool:
+    """Whether [start, end) overlaps one of `busy` (sorted (start, end) pairs that do
+    not overlap each other, as active appointments never do): only the last one
+    starting before the slot ends can reach into it."""
+    index = bisect_left(busy_starts, end)
+    return index > 0 and busy[index - 1][1] > start
 
 
 def free_slots(doctor, date_from: date, date_to: date, *, now=None) -> dict[date, list[Slot]]:
@@ -433,6 +464,27 @@ def directory_doctors(*, order="next", day=None, now=None, **filters):
     candidates = list(doctors)
     free_that_day = free_slots_for_doctors(candidates, day, day, now=now)
     return [doctor for doctor in candidates if free_that_day.get(doctor.pk)]
+
+
+class DirectoryPaginator(Paginator):
+    """Pages of directory_doctors: counts and slices the doctors' ids, a narrow query the
+    database sorts several times faster than whole rows, then loads only the page's
+    doctors (with what their cards show) in one more query. A list (a searched day's
+    doctors) is paged as it is."""
+
+    def __init__(self, doctors, per_page):
+        self.doctors = doctors
+        if isinstance(doctors, QuerySet):
+            doctors = doctors.values_list("pk", flat=True)
+        super().__init__(doctors, per_page)
+
+    def page(self, number):
+        page = super().page(number)
+        if isinstance(self.doctors, QuerySet):
+            ids = list(page.object_list)
+            found = self.doctors.order_by().in_bulk(ids)
+            page.object_list = [found[pk] for pk in ids]
+        return page
 
 
 def relaxations(*, day=None, now=None, **filters) -> list[tuple[str, int]]:

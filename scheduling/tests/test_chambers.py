@@ -125,13 +125,13 @@ def test_directory_finds_a_doctor_under_the_district_of_either_chamber_once(clie
     for chamber in (morning, evening):
         response = client.get("/doctors/", {"district": chamber.thana.district_id})
         cards = response.context["cards"]
-        assert [d.user.full_name for d, *_card in cards] == ["Dr. Two Chambers"]
-        assert cards[0][0].card_chamber == chamber
+        assert [card.doctor.user.full_name for card in cards] == ["Dr. Two Chambers"]
+        assert cards[0].doctor.card_chamber == chamber
         assert chamber.name in response.content.decode()
     by_thana = client.get("/doctors/", {"thana": evening.thana_id})
-    assert [d.pk for d, *_card in by_thana.context["cards"]] == [doctor.pk]
+    assert [card.doctor.pk for card in by_thana.context["cards"]] == [doctor.pk]
     by_division = client.get("/doctors/", {"division": evening.thana.district.division_id})
-    assert [d.pk for d, *_card in by_division.context["cards"]] == [doctor.pk]
+    assert [card.doctor.pk for card in by_division.context["cards"]] == [doctor.pk]
 
 
 def test_directory_by_area_runs_a_constant_number_of_queries(client):

@@ -25,7 +25,7 @@ URL = "/doctors/"
 
 
 def names(response):
-    return [doctor.user.full_name for doctor, _slot, _times in response.context["cards"]]
+    return [card.doctor.user.full_name for card in response.context["cards"]]
 
 
 def listed(name, **kwargs):
@@ -224,7 +224,7 @@ def test_a_stale_stored_slot_is_shown_fresh_and_corrected_by_the_refresh_command
     doctor = listed("Dr. Stale")
     ScheduleSettings.objects.filter(doctor=doctor).update(next_free_at=None)
     response = client.get(URL)
-    shown = response.context["cards"][0][1]
+    shown = response.context["cards"][0].slot
     assert shown is not None
     assert ScheduleSettings.objects.get(doctor=doctor).next_free_at is None
 
