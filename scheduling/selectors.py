@@ -88,9 +88,7 @@ def day_grid(
             chamber_id=chamber_id,
             chamber_name=chamber_name,
         )
-        for start, end, serial in _grid_times(
-            tuple(sorted(hours)), slot_minutes, business_hours()
-        )
+        for start, end, serial in _grid_times(tuple(sorted(hours)), slot_minutes, business_hours())
     ]
 
 

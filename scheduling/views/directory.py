@@ -1,5 +1,6 @@
 """The public pages: the doctor directory, a doctor's page and the slot list of one day."""
 
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,7 +37,7 @@ def directory(request):
     chambers = selectors.card_chambers(page.object_list, **form.filters)
     for doctor in page.object_list:
         doctor.card_chamber = chambers.get(doctor.pk)
-    cards = [_card(doctor, *slots[doctor.pk], day=form.day) for doctor in page.object_list]
+    cards = _cards(page.object_list, slots, day=form.day)
     query = request.GET.copy()
     query.pop("page", None)
     without_sort = query.copy()
@@ -79,25 +80,40 @@ class Card:
     times: list  # [(booking address, "Book 15:00"), ...]
 
 
-def _card(doctor, slot, times, *, day):
-    shown = day or (slot and clinic_calendar.local_day(slot.start))
-    url = reverse("scheduling:doctor", args=[doctor.pk])
-    book_url = reverse("scheduling:book", args=[doctor.pk])
+def _cards(doctors, slots, *, day):
+    """The page's cards, from card_slots' {doctor id: (next free slot, times)}."""
     book = _("Book %(time)s")
-    return Card(
-        doctor=doctor,
-        slot=slot,
-        url=f"{url}?date={shown.isoformat()}" if shown else url,
-        next_free=local_date(slot.start, "D j M, H:i") if slot else "",
-        times_day=local_date(times[0].start, "D j M") if times else "",
-        times=[
-            (
-                f"{book_url}?start={time.start_param}",
-                book % {"time": local_digits(f"{timezone.localtime(time.start):%H:%M}")},
+
+    @functools.cache  # the cards of a page show a few days between them
+    def day_label(shown):
+        return local_date(shown, "D j M")
+
+    cards = []
+    for doctor in doctors:
+        slot, times = slots[doctor.pk]
+        slot_day = slot and clinic_calendar.local_day(slot.start)
+        shown = day or slot_day
+        url = reverse("scheduling:doctor", args=[doctor.pk])
+        book_url = reverse("scheduling:book", args=[doctor.pk])
+        cards.append(
+            Card(
+                doctor=doctor,
+                slot=slot,
+                url=f"{url}?date={shown.isoformat()}" if shown else url,
+                next_free=f"{day_label(slot_day)}, {_clock(slot.start)}" if slot else "",
+                times_day=day_label(clinic_calendar.local_day(times[0].start)) if times else "",
+                times=[
+                    (f"{book_url}?start={time.start_param}", book % {"time": _clock(time.start)})
+                    for time in times
+                ],
             )
-            for time in times
-        ],
-    )
+        )
+    return cards
+
+
+def _clock(moment):
+    """ "15:00" (in Bengali "১৫:০০"): the time of day of an aware datetime in Dhaka."""
+    return local_digits(f"{timezone.localtime(moment):%H:%M}")
 
 
 def _selected_location(filters):
