@@ -67,11 +67,15 @@ def manage(*args, capture=False):
 
 
 def ensure_database():
+    """The benchmark's database; with BENCH_FRESH=1 dropped first, so that the seeding is
+    measured too."""
     name = DATABASE_URL.rsplit("/", 1)[1]
     server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
     import psycopg
 
     with psycopg.connect(server, autocommit=True) as conn:
+        if os.environ.get("BENCH_FRESH") == "1":
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -139,14 +143,22 @@ def main():
     # the reports' daily roll-ups are current.
     print(manage("refresh_next_free", capture=True).strip())
     print(manage("summarise_reports", capture=True).strip())
-    staff = ("Cookie: sessionid=" + staff_session(),)
+    staff = ("Cookie: sessionid=" + session_of("admin@appion.test"),)
+    signed_in = ("Cookie: sessionid=" + session_of("patient@appion.test"),)
     patient = ("Authorization: Bearer " + access_token("patient@appion.test"),)
     doctor_id = sql(
         "SELECT d.id FROM accounts_doctorprofile d"
         " JOIN scheduling_appointment a ON a.doctor_id = d.id"
         " WHERE d.verified_at IS NOT NULL GROUP BY d.id ORDER BY count(*) DESC LIMIT 1"
     )[0]
+    # The specialization and thana with the most listed doctors between them.
+    specialization, thana = sql(
+        "SELECT d.specialization_id, c.thana_id FROM accounts_doctorprofile d"
+        " JOIN scheduling_chamber c ON c.doctor_id = d.id WHERE d.verified_at IS NOT NULL"
+        " AND c.thana_id IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1"
+    )
     day = date.today() + timedelta(days=1)
+    searched = f"specialization={specialization}&thana={thana}&date={day}&sort=fee"
     year = f"start_date={date.today() - timedelta(days=364)}&end_date={date.today()}"
     pages = [
         ("/healthz", "/healthz", ()),
@@ -154,9 +166,16 @@ def main():
         ("doctor page", f"/doctors/{doctor_id}/", ()),
         ("directory", "/doctors/", ()),
         ("directory, filtered", "/doctors/?specialization=2&sort=fee", ()),
+        ("directory, specialization + thana + date, by fee", f"/doctors/?{searched}", ()),
+        ("directory, a signed-in patient", "/doctors/", signed_in),
         ("API: slots", f"/api/v1/doctors/{doctor_id}/slots?date={day}", ()),
         ("API: directory", "/api/v1/doctors", ()),
         ("API: directory, filtered", "/api/v1/doctors?specialization=2&sort=fee", ()),
+        (
+            "API: directory, specialization + thana + date, by fee",
+            f"/api/v1/doctors?{searched}",
+            (),
+        ),
         ("API: a patient's appointments (bearer token)", "/api/v1/appointments/", patient),
         ("reports overview, one year", f"/reports/?{year}", staff),
         ("busiest doctor's report, one year", f"/reports/doctor/{doctor_id}/?{year}", staff),
@@ -166,9 +185,11 @@ def main():
         f"Redis cache, wrk 2 threads × {CONNECTIONS} connections × {DURATION} s per page.",
     ]
     load_at_start = os.getloadavg()[0]
+    measured = {}
     for mode, overrides in MODES.items():
-        results = measure(pages, {**ENV, **overrides})
+        measured[mode] = results = measure(pages, {**ENV, **overrides})
         report += ["", f"**{mode}**", "", *table(results)]
+    report += ["", *goals_table(measured["uncached"], seeded)]
     report += ["", *cpu_report(pages)]
     report += [
         "",
@@ -195,13 +216,14 @@ def main():
     path.write_text(text + "\n" + (f"\n{marker}{kept[2]}" if kept[1] else ""))
 
 
-def staff_session():
-    """A logged-in session of the demo administrator, for the report pages."""
+def session_of(email):
+    """A logged-in session of the demo user `email` (the administrator for the report
+    pages, the patient for the directory as a signed-in patient sees it)."""
     code = (
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY;"
         "from django.contrib.sessions.backends.db import SessionStore;"
         "from accounts.models import User;"
-        "u = User.objects.get(email='admin@appion.test');"
+        f"u = User.objects.get(email={email!r});"
         "s = SessionStore();"
         "s[SESSION_KEY] = str(u.pk);"
         "s[BACKEND_SESSION_KEY] = 'accounts.backends.EmailBackend';"
@@ -351,6 +373,56 @@ def measure(pages, env):
         server.send_signal(signal.SIGTERM)
         server.wait()
     return results
+
+
+# Issue 19's goals without the caches: shares of /healthz's requests/s in the same run.
+SHARE_GOALS = {
+    "slots partial": 0.30,
+    "doctor page": 0.25,
+    "directory": 0.15,
+    "directory, specialization + thana + date, by fee": 0.15,
+    "directory, a signed-in patient": 0.15,
+}
+OVERVIEW_P50_GOAL_MS = 50
+SEED_GOAL_SECONDS = 60
+
+
+def goals_table(uncached, seeded):
+    """The uncached figures against their goals (the seed's only when this run seeded)."""
+    ceiling = uncached[0][2]
+    lines = [
+        "**Goals without the caches**",
+        "",
+        "| measure | goal | measured | met |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for label, _path, rps, p50, _p99, _errors in uncached:
+        if label in SHARE_GOALS:
+            share = rps / ceiling
+            goal = SHARE_GOALS[label]
+            lines.append(
+                f"| {label}: share of /healthz | ≥ {goal:.0%} | {share:.1%} "
+                f"| {'yes' if share >= goal else 'no'} |"
+            )
+        if label == "reports overview, one year":
+            ms = _milliseconds(p50)
+            lines.append(
+                f"| {label}: p50 | ≤ {OVERVIEW_P50_GOAL_MS} ms | {p50} "
+                f"| {'yes' if ms <= OVERVIEW_P50_GOAL_MS else 'no'} |"
+            )
+    if seeded:
+        seconds = seeded[0]
+        lines.append(
+            f"| seed_demo, {APPOINTMENTS:,} appointments | ≤ {SEED_GOAL_SECONDS} s "
+            f"| {seconds:.0f} s | {'yes' if seconds <= SEED_GOAL_SECONDS else 'no'} |"
+        )
+    return lines
+
+
+def _milliseconds(latency):
+    """wrk's latency ("76.12ms", "1.02s", "950.00us") in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", latency).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
 def table(results):

@@ -147,11 +147,13 @@ def per_day(rows, first, last):
 
 
 def week_hours(rows):
-    """{(ISO weekday 1–7, hour): count} from hour rows: the one home of both reports'
-    heat map of the week (laid out Saturday first by reports.views)."""
+    """{(ISO weekday 1–7, hour): count} from hour rows, each with its "day" or already
+    summed by its ISO "weekday": the one home of both reports' heat map of the week
+    (laid out Saturday first by reports.views)."""
     counts = defaultdict(int)
     for row in rows:
-        counts[(row["day"].isoweekday(), int(row["key"]))] += row["count"]
+        weekday = row["weekday"] if "weekday" in row else row["day"].isoweekday()
+        counts[(weekday, int(row["key"]))] += row["count"]
     return dict(counts)
 
 

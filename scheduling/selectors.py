@@ -146,6 +146,12 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
     queries whatever the number of doctors,
     days or appointments; three when the doctors came with their settings
     (select_related("schedule_settings"))."""
+    return _free_slots(doctors, date_from, date_to, now=now, with_taken=with_taken)[0]
+
+
+def _free_slots(doctors, date_from: date, date_to: date, *, now=None, with_taken=False):
+    """free_slots_for_doctors, and the days of time off each doctor has from it
+    {(doctor id, day): {chamber id, or ALL_CHAMBERS}} (for day_strip)."""
     now = now or timezone.now()
     doctors = list(doctors)
     # No slot lies before today or beyond the longest booking window: the range is cut to
@@ -154,7 +160,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
     date_from = max(date_from, today)
     date_to = min(date_to, today + timedelta(days=BOOKING_WINDOW_MAX_DAYS))
     if not doctors or date_to < date_from:
-        return {}
+        return {}, {}
     ids = [doctor.pk for doctor in doctors]
 
     # Settings fetched with the doctors (select_related) are used as they are.
@@ -248,7 +254,7 @@ def free_slots_for_doctors(doctors, date_from: date, date_to: date, *, now=None,
                     by_day[day] = slots
             day += timedelta(days=1)
         result[doctor.pk] = by_day
-    return result
+    return result, leave_days
 
 
 def _weekday_grid(sessions, slot_minutes: int, closed) -> list:
@@ -613,18 +619,16 @@ class StripDay:
 
 def day_strip(doctor, first: date, *, days=STRIP_DAYS, now=None) -> list[StripDay]:
     """The doctor's next `days` days from `first`, each with its number of free slots
-    and why it has none: the strip above the slot list. Five queries whatever the
-    number of days or appointments (four when the doctor came with its settings)."""
+    and why it has none: the strip above the slot list. Four queries whatever the
+    number of days or appointments (three when the doctor came with its settings)."""
     now = now or timezone.now()
     last = first + timedelta(days=days - 1)
-    by_day = free_slots_for_doctors([doctor], first, last, now=now, with_taken=True).get(
-        doctor.pk, {}
-    )
+    slots, time_off = _free_slots([doctor], first, last, now=now, with_taken=True)
+    by_day = slots.get(doctor.pk, {})
     window_first, window_last = bookable_dates(settings_for(doctor), timezone.localdate(now))
-    leave = TimeOff.objects.filter(
-        doctor=doctor, chamber__isnull=True, start_date__lte=last, end_date__gte=first
-    ).values_list("start_date", "end_date")
-    leave_days = {day for start, end in leave for day in _days(max(start, first), min(end, last))}
+    # Days off at every chamber (time off without a chamber); the lookup covers every
+    # day inside the booking window, the only ones the state is asked for.
+    leave_days = {day for (_pk, day), closed in time_off.items() if ALL_CHAMBERS in closed}
     strip = []
     for day in _days(first, last):
         free = sum(slot.free for slot in by_day.get(day, ()))

@@ -123,10 +123,10 @@ def test_overview_page_for_staff_only_with_fixed_queries(
     client.force_login(PatientFactory())
     assert client.get("/reports/").status_code == 403
     client.force_login(StaffFactory())
-    # 14 for the page, and 1 for the navbar's unread-notifications bell. The first view
+    # 11 for the page, and 1 for the navbar's unread-notifications bell. The first view
     # brings the range's daily roll-ups up to date, and the monthly totals of any whole
     # month in it (the last 30 days hold one on the 30th or 31st): a fixed number more.
-    page = 14 + BELL_QUERIES
+    page = 11 + BELL_QUERIES
     with django_assert_max_num_queries(page + REFRESH_QUERIES + MONTH_REFRESH_QUERIES):
         assert client.get("/reports/").status_code == 200
     # One more when the range holds a whole month, whose totals are checked for freshness.

@@ -103,9 +103,9 @@ def test_slots_query_count_is_constant(client, django_assert_num_queries):
             status="completed",
         )
 
-    # The doctor; the strip of fourteen days (settings, sessions, leave, appointments),
-    # which also holds the day shown.
-    with django_assert_num_queries(5) as quiet_queries:
+    # The doctor (with their settings); the strip of fourteen days (sessions, time off,
+    # appointments), which also holds the day shown.
+    with django_assert_num_queries(4) as quiet_queries:
         client.get(slots_url(quiet, day), HTTP_HX_REQUEST="true")
     with django_assert_num_queries(len(quiet_queries)):
         response = client.get(slots_url(busy, day), HTTP_HX_REQUEST="true")
