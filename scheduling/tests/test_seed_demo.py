@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -96,6 +96,21 @@ def test_generated_appointments_obey_the_booking_rules():
         e.appointment_id: e.to_status for e in AppointmentEvent.objects.order_by("created_at", "pk")
     }
     assert all(last_events[a.pk] == a.status for a in appointments)
+    # The whole history: each step of the status's path, booked by the patient, an hour
+    # apart, the visit's outcome at its end.
+    history = {}
+    for event in AppointmentEvent.objects.order_by("pk"):
+        history.setdefault(event.appointment_id, []).append(event)
+    for a in appointments:
+        events = history[a.pk]
+        path = Appointment.path_to(a.status)
+        assert [(e.from_status, e.to_status) for e in events] == list(
+            zip(["", *path[:-1]], path, strict=True)
+        )
+        assert [e.actor_id for e in events] == [a.patient_id] + [None] * (len(path) - 1)
+        for step, event in enumerate(events):
+            at_end = event.to_status in ("completed", "no_show")
+            assert event.created_at == (a.end if at_end else a.created_at + timedelta(hours=step))
 
 
 def test_seeding_again_after_a_new_slot_length_keeps_serials_distinct():
