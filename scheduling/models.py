@@ -206,6 +206,13 @@ class Chamber(models.Model):
                 ),
             ),
         ]
+        # The few online chambers, for "offers online consultations" (selectors.with_online),
+        # asked on every directory and doctor page: without it, a scan of every chamber.
+        indexes = [
+            models.Index(
+                fields=["doctor"], condition=models.Q(is_online=True), name="chamber_online"
+            )
+        ]
 
     def __str__(self):
         return self.name
