@@ -487,7 +487,8 @@ class DirectoryPaginator(Paginator):
         if isinstance(self.doctors, QuerySet):
             ids = list(page.object_list)
             found = self.doctors.order_by().in_bulk(ids)
-            page.object_list = [found[pk] for pk in ids]
+            # A doctor unlisted between the two queries is left out, not an error.
+            page.object_list = [found[pk] for pk in ids if pk in found]
         return page
 
 
