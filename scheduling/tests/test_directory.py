@@ -355,3 +355,29 @@ def test_when_nothing_matches_the_page_says_which_filter_to_relax(client):
 def test_results_offer_no_relaxing(client):
     open_every_day(DoctorProfileFactory())
     assert client.get("/doctors/", {"max_fee": 100000}).context["relax"] == []
+
+
+def test_a_doctor_unlisted_while_the_page_loads_is_left_out(client):
+    """The page reads its doctors' ids first, then their rows: a doctor deactivated in
+    between is left out of the page rather than failing it."""
+    from django.db import connection
+
+    from accounts.models import User
+
+    listed("Dr. Stays")
+    leaving = listed("Dr. Leaves")
+    unlisted = []
+
+    def unlist_after_the_ids(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not unlisted and sql.startswith('SELECT "accounts_doctorprofile"."id" AS "pk"'):
+            unlisted.append(True)
+            User.objects.filter(pk=leaving.user_id).update(is_active=False)
+        return result
+
+    with connection.execute_wrapper(unlist_after_the_ids):
+        response = client.get(URL)
+
+    assert unlisted, "the ids query was not seen"
+    assert response.status_code == 200
+    assert names(response) == ["Dr. Stays"]
