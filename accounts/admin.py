@@ -219,17 +219,23 @@ class DoctorProfileAdmin(admin.ModelAdmin):
 
 @admin.register(PatientProfile)
 class PatientProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "date_of_birth", "gender", "blood_group"]
+    list_display = ["user", "mobile", "date_of_birth", "gender", "blood_group"]
     list_filter = ["gender", "blood_group"]
     list_select_related = ["user"]
     search_fields = ["user__full_name", "user__email", "user__mobile"]
+    ordering = ["user__full_name", "pk"]
     autocomplete_fields = ["user"]
+
+    @admin.display(description=_("mobile number"), ordering="user__mobile")
+    def mobile(self, profile):
+        return profile.user.mobile
 
 
 @admin.register(Specialization)
 class SpecializationAdmin(admin.ModelAdmin):
     list_display = ["name", "name_bn"]
     search_fields = ["name", "name_bn"]
+    ordering = ["name"]
 
 
 @admin.register(AuditEntry)

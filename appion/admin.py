@@ -1,6 +1,7 @@
 """The project's admin site: Django's, with every model admin audited."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import AuditedAdmin
 from accounts.forms import AdminLoginForm
@@ -23,6 +24,10 @@ class AppionAdminSite(admin.AdminSite):
     login takes the email or the mobile number, as the site's does."""
 
     login_form = AdminLoginForm
+    # Appion's name in the header and the browser tab (its colours: static/css/admin.css,
+    # loaded by templates/admin/base_site.html).
+    site_header = _("Appion administration")
+    site_title = _("Appion administration")
     # The app list stays on the admin's home page: beside a change list on a 1280 px
     # screen the sidebar pushed the appointment list's status and fee out of sight.
     enable_nav_sidebar = False

@@ -73,7 +73,7 @@ class ChamberAdmin(admin.ModelAdmin):
     """A chamber with its weekly sessions; each session's doctor is the chamber's."""
 
     list_display = ["name", "doctor", "is_online", "thana", "phone", "fee"]
-    list_filter = ["is_online"]
+    list_filter = ["is_online", "thana__district__division"]
     list_select_related = ["doctor__user", "thana"]
     formfield_overrides = HTTPS_LINKS
     search_fields = ["name", "address", "doctor__user__full_name"]
@@ -292,8 +292,8 @@ class ChamberHoursAdmin(admin.ModelAdmin):
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ["doctor", "start_date", "end_date", "reason"]
-    list_select_related = ["doctor__user"]
+    list_display = ["doctor", "chamber", "start_date", "end_date", "reason"]
+    list_select_related = ["doctor__user", "chamber"]
     search_fields = ["doctor__user__full_name", "reason"]
     autocomplete_fields = ["doctor"]
     date_hierarchy = "start_date"

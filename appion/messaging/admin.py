@@ -96,9 +96,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "recipient", "kind", "text", "read_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
     list_select_related = ["recipient"]
-    search_fields = ["recipient__email"]
+    search_fields = ["recipient__email", "recipient__full_name"]
     date_hierarchy = "created_at"
     fields = ["recipient", "kind", "text", "link", "created_at", "read_at"]
     readonly_fields = fields
