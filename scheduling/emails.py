@@ -11,6 +11,7 @@ import re
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
@@ -65,8 +66,9 @@ def appointment_email(
 ):
     """The email to `recipient` about `appointment`. `subject` is a translatable text
     filled in by appointment_subject (with `when_format`) while the recipient's language
-    is active; the HTML part is `html_template` (an autoescaping template), or else the
-    text as escaped paragraphs (text_as_html) in a plain HTML page. The templates get
+    is active; the HTML part is `html_template` (an autoescaping template extending
+    scheduling/email/base.html, Appion's email layout), or else the text as escaped
+    paragraphs (text_as_html) in that layout (message_html). The templates get
     `appointment_url`, the appointment page's address (appointment_url): an online
     consultation's emails say to join from there, never the video room itself."""
     page_url = appointment_url(appointment)
@@ -74,15 +76,18 @@ def appointment_email(
         "appointment": appointment,
         "recipient": recipient,
         "appointment_url": page_url,
+        "profile_url": settings.APPION_SITE_URL + reverse("accounts:profile"),
         **context,
     }
     with translation.override(recipient.preferred_language or "en"):
         text = render_to_string(template, context)
         title = appointment_subject(subject, appointment, when_format=when_format)
-        html = render_to_string(
-            html_template or "scheduling/email/message.html",
-            {**context, "body": text_as_html(text), "subject": escape(title)},
-        )
+        if html_template:
+            html = render_to_string(
+                html_template, {**context, "body": text_as_html(text), "subject": escape(title)}
+            )
+        else:
+            html = message_html(text, subject=title, **context)
         message = EmailMultiAlternatives(title, text, to=[recipient.email])
         message.attach_alternative(html, "text/html")
         if appointment.status == Appointment.Status.CONFIRMED:
@@ -91,6 +96,21 @@ def appointment_email(
             )
             message.attach(ics_filename(appointment), ics, "text/calendar")
     return message
+
+
+def message_html(text, *, subject, **context) -> str:
+    """The plain text `text` as the HTML part: its escaped paragraphs (text_as_html) in
+    Appion's email layout, in the active language. Every HTML email about an
+    appointment is this or a template extending the same layout."""
+    return render_to_string(
+        "scheduling/email/message.html",
+        {
+            "profile_url": settings.APPION_SITE_URL + reverse("accounts:profile"),
+            **context,
+            "body": text_as_html(text),
+            "subject": escape(subject),
+        },
+    )
 
 
 def appointment_url(appointment) -> str:

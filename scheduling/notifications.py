@@ -23,7 +23,7 @@ from appion.l10n import local_date, local_digits, spoken_time
 from appion.messaging import services as messaging
 from appion.messaging import sms
 from appion.messaging.services import Email, InApp
-from scheduling.emails import appointment_email, text_as_html
+from scheduling.emails import appointment_email, message_html
 from scheduling.models import Appointment
 
 Status = Appointment.Status
@@ -147,7 +147,7 @@ def _tell(
             # A sentence of its own (serial_near): the sentence, the link.
             sentence = str(body) % _fields(appointment, **extra)
             text = f"{sentence}\n\n{settings.APPION_SITE_URL}{link(appointment)}\n\n— Appion\n"
-            return Email(sentence, text, text_as_html(text))
+            return Email(sentence, text, message_html(text, subject=sentence))
         options = {"html_template": html_template}
         if when_format:
             options["when_format"] = when_format
