@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from accounts.tests.factories import DoctorProfileFactory, PatientFactory
+from accounts.tests.factories import DoctorProfileFactory, PatientFactory, StaffFactory
 from scheduling.models import Appointment
 from scheduling.tests.factories import AppointmentFactory, open_every_day
 
@@ -143,3 +143,85 @@ def test_a_bad_booking_lists_the_errors_of_the_visit_and_the_account(client, doc
 
 def test_a_form_without_errors_has_no_summary(client):
     assert "error-summary" not in client.get("/accounts/register/patient/").content.decode()
+
+
+# Empty lists say what to do next: a link or button to the next step.
+
+
+def empty_state(page):
+    """(text, link) of each empty state of the page."""
+    return [
+        (html.unescape(" ".join(text.split())), link)
+        for text, link in re.findall(
+            r'<div class="empty-state">\s*<p class="empty-state-text">(.*?)</p>\s*'
+            r'<a class="btn btn-sm btn-outline-primary" href="([^"]+)">',
+            page,
+            re.S,
+        )
+    ]
+
+
+def test_a_new_patient_is_sent_to_find_a_doctor(client):
+    client.force_login(PatientFactory())
+
+    states = empty_state(client.get("/appointments/").content.decode())
+
+    assert [link for _text, link in states] == ["/doctors/", "/doctors/"]
+    assert states[0][0].startswith("No upcoming appointments.")
+
+
+def test_a_doctor_with_an_empty_day_is_sent_to_the_chambers_and_rules(client, doctor):
+    client.force_login(doctor.user)
+
+    portal = empty_state(client.get("/portal/").content.decode())
+    assert [link for _text, link in portal] == ["/portal/chambers/", "/portal/schedule/"]
+    agenda = empty_state(client.get("/portal/agenda/?date=2026-03-10").content.decode())
+    assert agenda[0][0].startswith("No appointments.")
+    assert agenda[0][1] == "/portal/chambers/"
+
+
+def test_an_empty_queue_points_to_the_walk_in_form(client, doctor):
+    client.force_login(doctor.user)
+
+    page = client.get("/portal/queue/").content.decode()
+
+    assert empty_state(page) == [("No patients today yet.", "#walk-in")]
+    assert 'id="walk-in"' in page
+
+
+def test_no_time_off_points_to_its_form(client, doctor):
+    client.force_login(doctor.user)
+
+    page = client.get("/portal/time-off/").content.decode()
+
+    assert empty_state(page) == [("No time off planned.", "#id_start_date")]
+    assert 'id="id_start_date"' in page
+
+
+def test_a_doctor_without_a_chamber_is_asked_to_add_one(client, doctor):
+    doctor.chambers.all().delete()
+    client.force_login(doctor.user)
+
+    for path in ("/portal/chambers/", "/portal/schedule/"):
+        [(text, link)] = empty_state(client.get(path).content.decode())
+        assert text.startswith("You have no chamber yet.")
+        assert link == "/portal/chambers/new/"
+
+
+def test_no_notifications_leads_to_the_appointments(client):
+    client.force_login(PatientFactory())
+
+    [(text, link)] = empty_state(client.get("/notifications/").content.decode())
+
+    assert text.startswith("You have no notifications yet.")
+    assert link == "/appointments/"
+
+
+def test_an_empty_report_offers_other_dates(client, doctor):
+    client.force_login(StaffFactory())
+
+    page = client.get(f"/reports/doctor/{doctor.pk}/").content.decode()
+
+    assert "No appointments in this range." in page
+    assert 'href="#report-start">Change the dates</a>' in page
+    assert 'id="report-start"' in page
