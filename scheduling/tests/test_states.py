@@ -225,3 +225,20 @@ def test_an_empty_report_offers_other_dates(client, doctor):
     assert "No appointments in this range." in page
     assert 'href="#report-start">Change the dates</a>' in page
     assert 'id="report-start"' in page
+
+
+# Long actions show progress (static/js/appion.js: a spinner on the button, a second tap
+# sends nothing); the pages mark them, and work as plain forms and links without it.
+
+
+def test_the_booking_form_and_the_csv_export_are_marked_as_long_actions(client, doctor):
+    start = datetime(2026, 3, 12, 10, 0, tzinfo=DHAKA)
+    client.force_login(PatientFactory())
+    booking = client.get(f"/appointments/book/{doctor.pk}/?start={quote(start.isoformat())}")
+    assert re.search(
+        r'<form method="post" action="[^"]+"[^>]* data-busy="[^"]+"', booking.content.decode()
+    )
+
+    client.force_login(StaffFactory())
+    report = client.get(f"/reports/doctor/{doctor.pk}/").content.decode()
+    assert re.search(r'href="[^"]*format=csv" data-busy="[^"]+"', report)
