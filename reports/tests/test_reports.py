@@ -292,7 +292,8 @@ def test_bengali_reports_write_bengali_digits(client, known):
     assert "৳২,৩০০" in main  # revenue
     assert "৮০%" in main  # completion rate, 4 of 5
     assert "রোগী: ১" in main  # cancelled by the patient: 1
-    svg = main.split("<svg", 1)[1].split("</svg>", 1)[0]
+    # The first chart (the status badges above it carry small icons of their own).
+    svg = main.split("<figure", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "০" in svg  # the chart's axis
 
 
@@ -330,7 +331,7 @@ def test_charts_of_small_counts_mark_whole_numbers_once(client, known):
 
     client.force_login(StaffFactory())
     html = client.get("/reports/").content.decode()
-    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    svg = html.split("<figure", 1)[1].split("<svg", 1)[1].split("</svg>", 1)[0]
     axis = re.search(r'<g class="axis y[^"]*">(.*?)</g></g>', svg, re.S).group(1)
     marks = re.findall(r"<text[^>]*>([^<]*)</text>", axis)
     assert marks == [str(n) for n in range(len(marks))]  # 0, 1, 2: no 0, 0, 0, 1, 1

@@ -48,7 +48,8 @@ def test_doctor_confirms_completes_and_writes_notes(day, live_server, chromium, 
 
     page.locator("button[value=confirmed]").first.click()
     page.goto(f"{live_server.url}/portal/appointments/{request_id}/")
-    assert page.locator(".badge.text-bg-success").count() == 1
+    # The appointment's own status, under its serial (its history shows statuses too).
+    assert page.locator("h1 + p .status-badge.status-confirmed").count() == 1
 
     page.goto(f"{live_server.url}/portal/appointments/{visit_id}/")
     page.locator("button[value=completed]").click()
