@@ -14,9 +14,16 @@ from accounts.mobile import as_mobile
 from appion.messaging.models import Channel, Preference
 from locations.models import LocalNameMixin
 
-
 # Titles before a name that are not part of it: "Dr.", "Prof.", Bengali "ডা." / "ডাঃ".
-_TITLES = {"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "md", "ডা", "ডাঃ", "ডাক্তার", "অধ্যাপক", "প্রফেসর", "মোঃ", "মো"}
+_TITLES = {"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "md"} | {
+    "ডা",
+    "ডাঃ",
+    "ডাক্তার",
+    "অধ্যাপক",
+    "প্রফেসর",
+    "মোঃ",
+    "মো",
+}
 
 
 def initials_of(name: str) -> str:
