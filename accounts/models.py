@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.serializers.json import DjangoJSONEncoder
@@ -10,6 +13,34 @@ from django.utils.translation import gettext_lazy as _
 from accounts.mobile import as_mobile
 from appion.messaging.models import Channel, Preference
 from locations.models import LocalNameMixin
+
+# Titles before a name that are not part of it: "Dr.", "Prof.", Bengali "ডা." / "ডাঃ".
+_TITLES = {"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "md"} | {
+    "ডা",
+    "ডাঃ",
+    "ডাক্তার",
+    "অধ্যাপক",
+    "প্রফেসর",
+    "মোঃ",
+    "মো",
+}
+
+
+def initials_of(name: str) -> str:
+    """The first letters of the first and last words of a name, titles left out:
+    "Dr. Abdul Karim" → "AK", "ডা. ফারহানা মোল্লা" → "ফম" (the letter alone, as Bengali
+    initials are written, with its nukta: "য়")."""
+    words = [w for w in re.split(r"[\s.,]+", name) if w and w.casefold() not in _TITLES]
+    letters = []
+    for word in (words[:1] + words[-1:]) if len(words) > 1 else words:
+        chars = [c for c in word if unicodedata.category(c)[0] in "LM"]
+        if not chars or unicodedata.category(chars[0])[0] != "L":
+            continue
+        letter = chars[0]
+        if len(chars) > 1 and "NUKTA" in unicodedata.name(chars[1], ""):
+            letter += chars[1]
+        letters.append(letter.upper())
+    return "".join(letters)
 
 
 class UserManager(BaseUserManager):
@@ -138,6 +169,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def initials(self):
+        """Shown on a circle where there is no photo: "AK" for "Dr. Abdul Karim"."""
+        return initials_of(self.full_name) or self.email[:1].upper()
 
     @property
     def can_receive_sms(self):
@@ -271,6 +307,12 @@ class DoctorProfile(models.Model):
     @property
     def is_verified(self):
         return self.verified_at is not None
+
+    @property
+    def avatar_tone(self):
+        """Which of the six tones (appion.css's .avatar-tone-N) the initials circle has:
+        fixed by the id, so that a doctor keeps their colour from page to page."""
+        return (self.pk or 0) % 6
 
 
 class AuditEntry(models.Model):

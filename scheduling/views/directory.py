@@ -78,6 +78,8 @@ class Card:
     next_free: str  # "Tue 10 Mar, 15:00"
     times_day: str  # the day of `times`: "Tue 10 Mar"
     times: list  # [(booking address, "Book 15:00"), ...]
+    initials: str  # on the coloured circle of a doctor without a photo: "AK"
+    tone: int  # that circle's colour, .avatar-tone-0 … 5
 
 
 def _cards(doctors, slots, *, day):
@@ -106,6 +108,8 @@ def _cards(doctors, slots, *, day):
                     (f"{book_url}?start={time.start_param}", book % {"time": _clock(time.start)})
                     for time in times
                 ],
+                initials=doctor.user.initials,
+                tone=doctor.avatar_tone,
             )
         )
     return cards
