@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from accounts.models import AuditEntry
 from accounts.tests.factories import PatientProfileFactory, StaffFactory
 from appion.messaging.models import Channel, Notification, OutboxMessage
+from appion.tests.contrast import contrast
 from scheduling.models import Payment
 from scheduling.tests.factories import AppointmentFactory, ChamberHoursFactory, TimeOffFactory
 
@@ -73,17 +74,6 @@ def test_the_login_page_is_branded_too(client):
     html = client.get(reverse("admin:login")).content.decode()
     assert "Appion administration" in html
     assert "/static/css/admin.css" in html
-
-
-def _luminance(colour):
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(one, other):
-    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 def test_the_admin_uses_the_shared_palette_with_readable_text():

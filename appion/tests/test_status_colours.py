@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from appion.tests.contrast import contrast
 from scheduling.models import Appointment
 
 CSS = Path(settings.BASE_DIR) / "static" / "css" / "appion.css"
@@ -16,17 +17,6 @@ def colour(body, prop):
     found = re.search(rf"(?:^|;)\s*{prop}\s*:\s*#(?P<hex>[0-9a-fA-F]{{6}})\s*(?:;|$)", body)
     assert found, f"{prop} as #rrggbb in {body!r}"
     return found["hex"]
-
-
-def luminance(hex_colour):
-    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(first, second):
-    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def status_colours():
