@@ -203,6 +203,7 @@ def _free_slots(doctors, date_from: date, date_to: date, *, now=None, with_taken
     held = defaultdict(set)  # (chamber id, day): the serials of its active appointments
     window_start, window_end = clinic_calendar.window(date_from, date_to)
     zone = clinic_calendar.tz()
+    opening_hours = business_hours()  # parsed from the settings once, not per day
     for doctor_id, chamber_id, start, end, day, serial, patient_id in (
         Appointment.objects.holding()
         .filter(
@@ -239,7 +240,7 @@ def _free_slots(doctors, date_from: date, date_to: date, *, now=None, with_taken
             if sessions and ALL_CHAMBERS not in closed:
                 slots = []
                 for chamber_id, name, start_time, end_time, position in _weekday_grid(
-                    sessions, schedule.slot_minutes, closed
+                    sessions, schedule.slot_minutes, closed, opening_hours
                 ):
                     start = datetime.combine(day, start_time, tzinfo=zone)
                     end = datetime.combine(day, end_time, tzinfo=zone)
@@ -257,14 +258,15 @@ def _free_slots(doctors, date_from: date, date_to: date, *, now=None, with_taken
     return result, leave_days
 
 
-def _weekday_grid(sessions, slot_minutes: int, closed) -> list:
+def _weekday_grid(sessions, slot_minutes: int, closed, opening_hours) -> list:
     """doctor_day_grid as clock times, the same for every date of that weekday:
-    [(chamber id, chamber name, start, end, serial), ...] in time order."""
+    [(chamber id, chamber name, start, end, serial), ...] in time order.
+    `opening_hours`: business_hours(), read once by the caller."""
     grid = [
         (chamber_id, name, start, end, serial)
         for chamber_id, (name, hours) in sessions.items()
         if chamber_id not in closed
-        for start, end, serial in _grid_times(tuple(sorted(hours)), slot_minutes, business_hours())
+        for start, end, serial in _grid_times(tuple(sorted(hours)), slot_minutes, opening_hours)
     ]
     grid.sort(key=lambda slot: slot[2])
     return grid
